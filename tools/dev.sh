@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# tickwire developer entry point. Each subcommand runs the steps before it:
+#   deps   install missing Debian 12 packages (apt-get; idempotent)
+#   build  configure and build into build/
+#   test   run every test (plus the sanitizer build with --asan, as CI does)
+#   demo   run the echo sample end to end for a few seconds
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+build_dir=${TICKWIRE_BUILD_DIR:-build}
+
+packages=(
+  meson ninja-build pkg-config cmake g++
+  libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
+  libcli11-dev nlohmann-json3-dev
+)
+
+log() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*"; }
+
+deps() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "dependencies: all present"
+    return
+  fi
+  log "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure() {  # configure DIR [meson options...]
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+build() {
+  deps
+  log "building in $build_dir"
+  configure "$build_dir"
+  ninja -C "$build_dir"
+}
+
+run_tests() {  # run_tests DIR
+  meson test -C "$1" --print-errorlogs --num-processes 1
+}
+
+test_all() {
+  build
+  log "tests"
+  run_tests "$build_dir"
+  if [ "${1:-}" = "--asan" ] || [ "${CI:-}" = "true" ]; then
+    log "tests under AddressSanitizer + UBSan"
+    configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    ninja -C build-asan
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      run_tests build-asan
+  fi
+}
+
+demo() {
+  build
+  bash "$here/tools/echo-demo.sh" "$build_dir"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) build ;;
+  test) shift; test_all "$@" ;;
+  demo) demo ;;
+  *)
+    echo "usage: tools/dev.sh deps|build|test [--asan]|demo" >&2
+    exit 2
+    ;;
+esac
