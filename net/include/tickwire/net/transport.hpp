@@ -1,0 +1,256 @@
+#pragma once
+/// \file transport.hpp
+/// The secure transport: an authoritative Server and a Client over ENet, with connect
+/// tokens, pre-authentication and per-message AEAD. The game owns the loop:
+///
+///     server.update();
+///     while (auto ev = server.poll()) { ... }
+///     server.send(client, Channel::Reliable, bytes);
+///
+/// No threads are started; user code (the log sink) runs only inside these calls.
+
+#include <tickwire/net/address.hpp>
+#include <tickwire/net/key.hpp>
+#include <tickwire/net/log.hpp>
+#include <tickwire/net/result.hpp>
+#include <tickwire/net/token.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace tickwire::net {
+
+/// The three channels every connection has.
+enum class Channel : std::uint8_t {
+    Reliable = 0,     ///< reliable, ordered: events, RPCs. Large messages fragment.
+    Sequenced = 1,    ///< unreliable, sequenced: never delivers an older message after a newer one (snapshots)
+    Unreliable = 2,   ///< unreliable, unordered, may duplicate at the ENet level (dropped here): inputs
+};
+inline constexpr std::size_t kChannelCount = 3;
+
+/// Opaque handle for one connection on a Server. Never reused while the server lives.
+struct ClientId {
+    std::uint64_t value = 0;
+    friend constexpr auto operator<=>(const ClientId&, const ClientId&) = default;
+};
+
+/// Why a connection ended; travels to the other side in the ENet disconnect.
+enum class DisconnectReason : std::uint32_t {
+    Unknown = 0,
+    Requested = 1,         ///< the other side called disconnect() without a more specific reason
+    ServerShutdown = 2,    ///< the server is shutting down
+    Kicked = 3,            ///< the server removed this client
+    Timeout = 4,           ///< the other side went silent for longer than the token's timeout
+    Replaced = 5,          ///< the same client id connected again and replaced this connection
+    HandshakeTimeout = 6,  ///< no answer to the connect token from any server in it
+    Denied = 7,            ///< the server refused the token (see ConnectDenial)
+    ProtocolError = 8,     ///< the other side broke the protocol (e.g. a malformed sealed batch)
+    TokenExpired = 9,      ///< the client's token expired before it could connect
+};
+/// "server shutting down", "timed out", ...
+[[nodiscard]] std::string_view describe(DisconnectReason reason) noexcept;
+
+/// Why the server refused a handshake datagram. Each has a counter in HostStats::rejected.
+enum class Rejection : std::uint8_t {
+    Malformed = 0,        ///< not a well-formed handshake datagram, or wrong protocol id
+    Expired = 1,          ///< the token's expiry time has passed
+    WrongServer = 2,      ///< the token does not name this server's address
+    WrongKey = 3,         ///< the token's private part is sealed under another key (or tampered)
+    TokenReused = 4,      ///< the token was already used from another address
+    NoToken = 5,          ///< a datagram (e.g. a plain ENet CONNECT) from an address that never presented a valid token
+    PendingLimit = 6,     ///< too many connections are in the handshake at once
+    ClientIdInUse = 7,    ///< the token's client id is connected already and the policy is Reject
+    ServerFull = 8,       ///< every connection slot is taken
+    BadCookie = 9,        ///< a challenge response whose cookie does not match
+};
+inline constexpr std::size_t kRejectionCount = 10;
+/// snake_case name, used as the JSON key: "expired", "wrong_server", ...
+[[nodiscard]] std::string_view describe(Rejection r) noexcept;
+
+/// Why an arriving sealed packet was dropped after the handshake. Each has a counter.
+enum class Drop : std::uint8_t {
+    AuthFailed = 0,     ///< the MAC did not verify: tampered, or sealed under a foreign key
+    Replayed = 1,       ///< a packet number seen before
+    TooOld = 2,         ///< a packet number older than the replay window (or, on Sequenced, than the newest)
+    Malformed = 3,      ///< too short for a header, or a batch whose lengths do not add up
+    Oversize = 4,       ///< a message larger than the channel's maximum
+    QueueOverflow = 5,  ///< the receive event queue was full
+};
+inline constexpr std::size_t kDropCount = 6;
+/// snake_case name, used as the JSON key: "auth_failed", "replayed", ...
+[[nodiscard]] std::string_view describe(Drop d) noexcept;
+
+/// What to do when a token's client id is already connected.
+enum class DuplicateClientPolicy { Reject, Replace };
+
+/// Limits shared by both ends.
+struct ChannelLimits {
+    std::size_t maxReliableMessage = 256 * 1024;  ///< bytes; 1..16 MiB. Larger sends fail with MessageTooLarge
+    std::size_t maxUnreliableMessage = 1200;      ///< bytes; 1..1200: an unreliable batch must fit one datagram
+    std::size_t maxQueuedBytes = 4 * 1024 * 1024; ///< per connection, unsent + unacked; more fails with QueueFull
+    std::size_t maxReceiveEvents = 65536;         ///< events waiting in poll(); more are dropped and counted
+};
+
+/// Server configuration. Aggregate with safe defaults; validate() runs in every build.
+struct ServerConfig {
+    Address bind{0, 0};                       ///< 0.0.0.0:0 = any address, a free port
+    std::vector<Address> publicAddresses;     ///< addresses tokens must name; default: bind (if not 0.0.0.0)
+    Key key;                                  ///< the fleet's 32-byte server key; required
+    std::uint64_t protocolId = kDefaultProtocolId;
+    std::size_t maxClients = 64;              ///< 1..4095 connected at once
+    std::size_t maxPending = 256;             ///< 1..65536 in the handshake at once
+    std::uint32_t handshakeTimeoutMs = 5000;  ///< a pending entry is forgotten after this
+    DuplicateClientPolicy duplicateClients = DuplicateClientPolicy::Reject;
+    ChannelLimits limits;
+    LogSink log;                              ///< optional
+
+    /// Errors: InvalidConfig; the reason is also sent to `log` when set. `why` gets it too.
+    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+};
+
+/// Client configuration.
+struct ClientConfig {
+    ConnectToken token;                       ///< from the backend; servers tried in order
+    Address bind{0, 0};                       ///< local address; default any, free port
+    std::uint32_t handshakeTimeoutMs = 5000;  ///< per server in the token
+    std::uint32_t resendIntervalMs = 100;     ///< handshake datagram resend interval
+    ChannelLimits limits;
+    LogSink log;
+
+    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+};
+
+/// Per-connection statistics.
+struct ConnectionStats {
+    std::uint32_t rttMs = 0;            ///< smoothed round-trip time (ENet)
+    std::uint32_t rttVarianceMs = 0;
+    double lossPct = 0;                 ///< recent loss of reliable packets, 0..100
+    double bytesInPerSecond = 0;        ///< sealed payload bytes received, last full second
+    double bytesOutPerSecond = 0;
+    double packetsInPerSecond = 0;      ///< sealed packets (batches) received, last full second
+    double packetsOutPerSecond = 0;
+    std::uint64_t bytesIn = 0, bytesOut = 0;      ///< totals since connect
+    std::uint64_t packetsIn = 0, packetsOut = 0;
+    std::uint64_t messagesIn = 0, messagesOut = 0;
+    std::array<std::uint64_t, kDropCount> dropped{};  ///< indexed by Drop
+};
+
+/// Host-wide statistics (totals over every connection since the host was created).
+struct HostStats {
+    std::uint64_t connected = 0;       ///< connections accepted (server) or made (client)
+    std::uint64_t disconnected = 0;
+    std::uint64_t udpBytesOut = 0;     ///< every UDP payload byte sent (ENet + handshake)
+    std::uint64_t udpBytesIn = 0;
+    std::uint64_t udpPacketsOut = 0;
+    std::uint64_t udpPacketsIn = 0;
+    std::uint64_t messagesIn = 0, messagesOut = 0;
+    std::array<std::uint64_t, kRejectionCount> rejected{};  ///< indexed by Rejection
+    std::array<std::uint64_t, kDropCount> dropped{};        ///< indexed by Drop
+    std::uint64_t handshakeDropped = 0;  ///< client side: handshake replies that failed to verify
+
+    /// One JSON object with every counter, keys named after the reasons.
+    [[nodiscard]] std::string toJson() const;
+};
+
+/// Something that happened; returned by poll().
+struct Event {
+    enum class Type { Connected, Message, Disconnected };
+    Type type = Type::Message;
+    ClientId client;                      ///< server side: which connection. Client side: always {1}
+    std::uint64_t tokenClientId = 0;      ///< server side: the client id from the token
+    Channel channel = Channel::Reliable;  ///< Message only
+    std::vector<std::uint8_t> data;       ///< Message only: the payload, owned by the event
+    DisconnectReason reason = DisconnectReason::Unknown;  ///< Disconnected only
+    std::optional<Rejection> denial;      ///< client side, reason == Denied: what the server said
+};
+
+class Server {
+public:
+    /// Creates the ENet host and binds. Errors: InvalidConfig, HostCreateFailed.
+    [[nodiscard]] static Result<std::unique_ptr<Server>> create(ServerConfig config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Sends what was queued (flush()), receives everything waiting, expires handshakes.
+    /// Never blocks when timeoutMs is 0; otherwise waits up to timeoutMs for traffic.
+    void update(std::uint32_t timeoutMs = 0);
+    /// The next event, or nothing. Events are queued by update().
+    [[nodiscard]] std::optional<Event> poll();
+
+    /// Queues bytes for one client; they leave on the next flush()/update(), coalesced
+    /// with other messages to that client and channel. Errors: NotConnected,
+    /// MessageTooLarge, QueueFull, InvalidArgument (empty message).
+    [[nodiscard]] Result<void> send(ClientId client, Channel channel, std::span<const std::uint8_t> bytes);
+    /// send() to every connected client; returns how many accepted it.
+    std::size_t broadcast(Channel channel, std::span<const std::uint8_t> bytes);
+    /// Seals and hands every queued batch to ENet and sends the datagrams.
+    void flush();
+
+    /// Starts a graceful disconnect; the client receives `reason`. Errors: NotConnected.
+    [[nodiscard]] Result<void> disconnect(ClientId client, DisconnectReason reason = DisconnectReason::Kicked);
+    /// Disconnects every client with `reason` and services the host until they are gone
+    /// or waitMs passes.
+    void shutdown(DisconnectReason reason = DisconnectReason::ServerShutdown, std::uint32_t waitMs = 1000);
+
+    /// The bound address (the real port when 0 was asked for).
+    [[nodiscard]] Address address() const noexcept;
+    [[nodiscard]] std::size_t connectedCount() const noexcept;
+    [[nodiscard]] std::vector<ClientId> clients() const;
+    /// Errors: NotConnected.
+    [[nodiscard]] Result<ConnectionStats> stats(ClientId client) const;
+    [[nodiscard]] const HostStats& hostStats() const noexcept;
+
+    struct Impl;
+
+private:
+    explicit Server(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Connection state of a Client.
+enum class ClientState { Disconnected, SendingRequest, SendingResponse, Connected };
+
+class Client {
+public:
+    /// Creates the ENet host; does not connect yet. Errors: InvalidConfig, HostCreateFailed.
+    [[nodiscard]] static Result<std::unique_ptr<Client>> create(ClientConfig config);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    /// Starts the handshake with the token's first server. Errors: Busy (not
+    /// disconnected), Expired (the token expired: no datagram is sent).
+    [[nodiscard]] Result<void> connect();
+    /// As Server::update().
+    void update(std::uint32_t timeoutMs = 0);
+    [[nodiscard]] std::optional<Event> poll();
+
+    /// Errors: NotConnected, MessageTooLarge, QueueFull, InvalidArgument.
+    [[nodiscard]] Result<void> send(Channel channel, std::span<const std::uint8_t> bytes);
+    void flush();
+    /// Graceful disconnect with a reason for the server; waits up to waitMs for it to leave.
+    void disconnect(DisconnectReason reason = DisconnectReason::Requested, std::uint32_t waitMs = 200);
+
+    [[nodiscard]] ClientState state() const noexcept;
+    [[nodiscard]] bool connected() const noexcept { return state() == ClientState::Connected; }
+    /// The local bound address.
+    [[nodiscard]] Address address() const noexcept;
+    /// Errors: NotConnected.
+    [[nodiscard]] Result<ConnectionStats> stats() const;
+    [[nodiscard]] const HostStats& hostStats() const noexcept;
+
+    struct Impl;
+
+private:
+    explicit Client(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tickwire::net
