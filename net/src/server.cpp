@@ -358,6 +358,7 @@ Result<void> Server::disconnect(ClientId client, DisconnectReason reason) { retu
 void Server::shutdown(DisconnectReason reason, std::uint32_t waitMs) {
     std::vector<ClientId> ids = clients();
     for (const ClientId id : ids) (void)impl_->disconnect(id, reason);
+    impl_->flush();  // the goodbye leaves at least once, even with no time to wait
     const std::uint64_t deadline = nowMs() + waitMs;
     while (!impl_->connections.empty() && nowMs() < deadline) {
         impl_->flush();

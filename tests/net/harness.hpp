@@ -1,0 +1,86 @@
+#pragma once
+// Shared helpers for transport tests: a key, a server on loopback, tokens for it, and a
+// bounded pump loop (every wait has a deadline; no fixed sleeps).
+
+#include <tickwire/net/transport.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace tickwire::net::test {
+
+inline std::uint64_t steadyMs() {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+/// Calls step() until done() holds or timeoutMs passes; returns done().
+inline bool pumpUntil(const std::function<void()>& step, const std::function<bool()>& done,
+                      std::uint32_t timeoutMs = 5000) {
+    const std::uint64_t deadline = steadyMs() + timeoutMs;
+    while (!done()) {
+        if (steadyMs() >= deadline) return false;
+        step();
+    }
+    return true;
+}
+
+struct Fixture {
+    Key key = Key::generate();
+    std::unique_ptr<Server> server;
+    std::vector<Event> serverEvents;
+
+    explicit Fixture(ServerConfig config = {}) {
+        config.bind = Address::loopback(0);
+        if (config.key.isZero()) config.key = key;
+        key = config.key;
+        server = std::move(*Server::create(std::move(config)));
+    }
+
+    Result<ConnectToken> token(std::uint64_t clientId = 1, std::uint32_t timeoutSeconds = 10,
+                               std::uint32_t expiresIn = 30) const {
+        TokenParams p;
+        p.clientId = clientId;
+        p.servers = {server->address()};
+        p.timeoutSeconds = timeoutSeconds;
+        p.expiresInSeconds = expiresIn;
+        return issueToken(key, p, unixNow());
+    }
+
+    std::unique_ptr<Client> client(const ConnectToken& t, ClientConfig config = {}) const {
+        config.token = t;
+        config.bind = Address::loopback(0);
+        return std::move(*Client::create(std::move(config)));
+    }
+
+    /// Services the server once (1 ms wait) and collects its events.
+    void pumpServer() {
+        server->update(1);
+        while (auto ev = server->poll()) serverEvents.push_back(std::move(*ev));
+    }
+
+    /// Connects a client and waits for both sides to see it. Returns its server-side id.
+    std::optional<ClientId> connect(Client& c) {
+        if (!c.connect()) return std::nullopt;
+        std::optional<ClientId> id;
+        const bool ok = pumpUntil(
+            [&] {
+                pumpServer();
+                c.update(1);
+                for (const auto& ev : serverEvents) {
+                    if (ev.type == Event::Type::Connected) id = ev.client;
+                }
+            },
+            [&] { return c.connected() && id.has_value(); });
+        serverEvents.clear();
+        if (!ok) return std::nullopt;
+        // Drop the client's own Connected event.
+        while (c.poll()) {
+        }
+        return id;
+    }
+};
+
+}  // namespace tickwire::net::test
