@@ -380,12 +380,17 @@ void Server::shutdown(DisconnectReason reason, std::uint32_t waitMs) {
 }
 
 Address Server::address() const noexcept { return fromEnet(impl_->host_->address); }
-std::size_t Server::connectedCount() const noexcept { return impl_->connections.size(); }
+std::size_t Server::connectedCount() const noexcept {
+    // Connections we are already disconnecting do not count.
+    return impl_->connections.size() - impl_->localReasons.size();
+}
 
 std::vector<ClientId> Server::clients() const {
     std::vector<ClientId> ids;
     ids.reserve(impl_->connections.size());
-    for (const auto& [id, conn] : impl_->connections) ids.push_back(conn->id());
+    for (const auto& [id, conn] : impl_->connections) {
+        if (impl_->localReasons.count(id) == 0) ids.push_back(conn->id());
+    }
     std::sort(ids.begin(), ids.end());
     return ids;
 }

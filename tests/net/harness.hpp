@@ -84,3 +84,49 @@ struct Fixture {
 };
 
 }  // namespace tickwire::net::test
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace tickwire::net::test {
+
+/// A plain UDP socket on 127.0.0.1, for sending hand-made datagrams at a server.
+class RawSocket {
+public:
+    RawSocket() {
+        fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(0x7F000001u);
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    }
+    ~RawSocket() { ::close(fd_); }
+    RawSocket(const RawSocket&) = delete;
+    RawSocket& operator=(const RawSocket&) = delete;
+
+    void sendTo(const Address& to, std::span<const std::uint8_t> bytes) const {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(to.ipv4);
+        a.sin_port = htons(to.port);
+        ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    }
+
+    /// One datagram if any arrives within timeoutMs.
+    std::optional<std::vector<std::uint8_t>> receive(int timeoutMs) const {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, timeoutMs) <= 0) return std::nullopt;
+        std::vector<std::uint8_t> buf(2048);
+        const auto n = ::recv(fd_, buf.data(), buf.size(), 0);
+        if (n < 0) return std::nullopt;
+        buf.resize(static_cast<std::size_t>(n));
+        return buf;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace tickwire::net::test

@@ -201,7 +201,9 @@ public:
 
     /// The bound address (the real port when 0 was asked for).
     [[nodiscard]] Address address() const noexcept;
+    /// Live connections, not counting those being disconnected.
     [[nodiscard]] std::size_t connectedCount() const noexcept;
+    /// Handles of the live connections (not those being disconnected), in ascending order.
     [[nodiscard]] std::vector<ClientId> clients() const;
     /// Errors: NotConnected.
     [[nodiscard]] Result<ConnectionStats> stats(ClientId client) const;
