@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 namespace tickwire::net::detail {
 
@@ -67,45 +68,57 @@ Result<std::vector<std::uint8_t>> readFile(const std::string& path, std::size_t 
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(Error::IoError);
     std::vector<std::uint8_t> bytes;
+    bytes.reserve(maxBytes < 4096 ? maxBytes : 4096);
     std::uint8_t chunk[4096];
+    Result<std::vector<std::uint8_t>> result;
     for (;;) {
         const ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            if (errno == EINTR) continue;
-            ::close(fd);
-            return fail(Error::IoError);
+            result = fail(Error::IoError);
+            break;
         }
-        if (n == 0) break;
+        if (n == 0) {
+            result = std::move(bytes);
+            break;
+        }
         if (bytes.size() + static_cast<std::size_t>(n) > maxBytes) {
-            ::close(fd);
-            wipe(bytes);
-            return fail(Error::Malformed);
+            result = fail(Error::Malformed);
+            break;
         }
         bytes.insert(bytes.end(), chunk, chunk + n);
     }
     ::close(fd);
+    // Key files pass through here: leave no copy behind on any path.
     wipe(chunk);
-    return bytes;
+    wipe(bytes);
+    return result;
 }
 
 Result<void> writeFileSecret(const std::string& path, std::span<const std::uint8_t> bytes) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // Written beside the target and renamed over it, so a crash never leaves half a key,
+    // and never through a symlink planted at the temporary name.
+    const std::string temp = path + ".tmp";
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return fail(Error::IoError);
-    if (::fchmod(fd, 0600) != 0) {
-        ::close(fd);
-        return fail(Error::IoError);
-    }
+    bool ok = ::fchmod(fd, 0600) == 0;
     std::size_t done = 0;
-    while (done < bytes.size()) {
+    while (ok && done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            if (errno == EINTR) continue;
-            ::close(fd);
-            return fail(Error::IoError);
+            ok = false;
+            break;
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) return fail(Error::IoError);
+    ok = ok && ::fsync(fd) == 0;
+    ok = (::close(fd) == 0) && ok;
+    ok = ok && ::rename(temp.c_str(), path.c_str()) == 0;
+    if (!ok) {
+        ::unlink(temp.c_str());
+        return fail(Error::IoError);
+    }
     return {};
 }
 
