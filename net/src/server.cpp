@@ -121,7 +121,7 @@ struct Server::Impl final : Endpoint {
             deny(from, Rejection::ClientIdInUse, *token);
             return;
         }
-        if (pending.size() >= config.maxPending || tokenUses.size() >= config.maxPending + config.maxClients * 4) {
+        if (pending.size() >= config.maxPending || tokenUses.size() >= config.maxRememberedTokens) {
             deny(from, Rejection::PendingLimit, *token);
             return;
         }
@@ -287,9 +287,7 @@ Result<void> ServerConfig::validate(std::string* why) const {
     if (maxClients < 1 || maxClients > 4095) return bad("maxClients must be 1..4095 (ENet's peer limit)");
     if (maxPending < 1 || maxPending > 65536) return bad("maxPending must be 1..65536");
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
-    if (bind.ipv4 == 0 && publicAddresses.empty() && bind.port != 0) {
-        return bad("publicAddresses is required when binding 0.0.0.0: tokens must name this server");
-    }
+    if (maxRememberedTokens < 1 || maxRememberedTokens > (1u << 24)) return bad("maxRememberedTokens must be 1..16777216");
     if (limits.maxReliableMessage < 1 || limits.maxReliableMessage > 16 * 1024 * 1024) {
         return bad("limits.maxReliableMessage must be 1..16 MiB");
     }
@@ -314,7 +312,11 @@ Result<std::unique_ptr<Server>> Server::create(ServerConfig config) {
     impl->publicAddresses = impl->config.publicAddresses;
     if (impl->publicAddresses.empty()) {
         Address bound = fromEnet(impl->host_->address);
-        if (bound.ipv4 == 0) bound.ipv4 = Address::loopback(0).ipv4;
+        if (bound.ipv4 == 0) {
+            bound.ipv4 = Address::loopback(0).ipv4;
+            impl->log(LogLevel::Warn, "bound to all interfaces without publicAddresses: only tokens naming " +
+                                          bound.toString() + " are accepted");
+        }
         impl->publicAddresses.push_back(bound);
     }
     return std::unique_ptr<Server>(new Server(std::move(impl)));

@@ -211,3 +211,32 @@ TEST_CASE("the client reports the server's counters and its own stats") {
     CHECK(json.find("\"dropped_auth_failed\":0") != std::string::npos);
     CHECK(json.find("\"messages_in\":1") != std::string::npos);
 }
+
+TEST_CASE("invalid configurations are refused with a reason") {
+    std::string why;
+    ServerConfig server;
+    CHECK(server.validate(&why).error() == Error::InvalidConfig);
+    CHECK(why.find("key") != std::string::npos);
+    server.key = Key::generate();
+    CHECK(server.validate());
+    server.maxClients = 5000;
+    CHECK_FALSE(server.validate(&why));
+    CHECK(why.find("maxClients") != std::string::npos);
+    server.maxClients = 8;
+    server.limits.maxUnreliableMessage = 1500;
+    CHECK_FALSE(server.validate(&why));
+    CHECK(why.find("maxUnreliableMessage") != std::string::npos);
+    CHECK(Server::create(server).error() == Error::InvalidConfig);
+
+    ClientConfig client;
+    CHECK(client.validate(&why).error() == Error::InvalidConfig);
+    CHECK(Client::create(client).error() == Error::InvalidConfig);
+}
+
+TEST_CASE("a second server on a port in use fails to start with HostCreateFailed") {
+    Fixture f;
+    ServerConfig config;
+    config.key = f.key;
+    config.bind = f.server->address();
+    CHECK(Server::create(config).error() == Error::HostCreateFailed);
+}

@@ -100,12 +100,15 @@ struct ChannelLimits {
 /// Server configuration. Aggregate with safe defaults; validate() runs in every build.
 struct ServerConfig {
     Address bind{0, 0};                       ///< 0.0.0.0:0 = any address, a free port
-    std::vector<Address> publicAddresses;     ///< addresses tokens must name; default: bind (if not 0.0.0.0)
+    std::vector<Address> publicAddresses;     ///< addresses tokens must name; default: the bound address (127.0.0.1 when bound to 0.0.0.0)
     Key key;                                  ///< the fleet's 32-byte server key; required
     std::uint64_t protocolId = kDefaultProtocolId;
     std::size_t maxClients = 64;              ///< 1..4095 connected at once
     std::size_t maxPending = 256;             ///< 1..65536 in the handshake at once
     std::uint32_t handshakeTimeoutMs = 5000;  ///< a pending entry is forgotten after this
+    /// 1..16M tokens remembered until they expire, so that none is used from two
+    /// addresses (about 64 bytes each). When full, new tokens are denied as PendingLimit.
+    std::size_t maxRememberedTokens = 65536;
     DuplicateClientPolicy duplicateClients = DuplicateClientPolicy::Reject;
     ChannelLimits limits;
     LogSink log;                              ///< optional
