@@ -36,10 +36,13 @@ deps() {
 
 configure() {  # configure DIR [meson options...]
   local dir=$1; shift
-  if [ -f "$dir/build.ninja" ]; then
-    meson setup --reconfigure "$dir" "$@" >/dev/null
-  else
-    meson setup "$dir" "$@" >/dev/null
+  local out
+  local mode=()
+  [ -f "$dir/build.ninja" ] && mode=(--reconfigure)
+  if ! out=$(meson setup "${mode[@]}" "$dir" "$@" 2>&1); then
+    printf '%s\n' "$out" >&2
+    log "meson setup failed (full log: $dir/meson-logs/meson-log.txt)"
+    return 1
   fi
 }
 
