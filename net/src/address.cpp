@@ -21,6 +21,8 @@ Result<Address> Address::parse(std::string_view text) {
     if (ec != std::errc{} || end != portText.data() + portText.size() || port > 65535) {
         return fail(Error::ParseError);
     }
+    // RFC 6761: "localhost" is loopback, with or without a resolver or /etc/hosts.
+    if (host == "localhost") return Address::loopback(static_cast<std::uint16_t>(port));
     const std::string hostString(host);
     in_addr numeric{};
     if (inet_pton(AF_INET, hostString.c_str(), &numeric) == 1) {

@@ -13,7 +13,9 @@ cat > "$work/game.cpp" <<'CPP'
 #include <cstdio>
 int main() {
     using namespace tickwire::net;
-    ServerConfig config{.bind = Address::loopback(0), .key = Key::generate()};
+    ServerConfig config;
+    config.bind = Address::loopback(0);
+    config.key = Key::generate();
     auto server = Server::create(config);
     if (!server) { std::puts(describe(server.error()).data()); return 1; }
     std::printf("listening on %s\n", (*server)->address().toString().c_str());
