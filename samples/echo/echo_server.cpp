@@ -1,1 +1,137 @@
-int main() { return 1; }
+// echo-server: the smallest complete tickwire server. It accepts clients that hold a
+// connect token sealed under its key and sends every message back to its sender.
+//
+//   tickwire-token keygen --out server.key
+//   echo-server --port 40000 --key server.key
+//
+// Everything a game server does with tickwire is here: configure, create, then own the
+// loop (update() + poll()), react to events, send, and shut down cleanly.
+
+#include <tickwire/net/address.hpp>
+#include <tickwire/net/key.hpp>
+#include <tickwire/net/log.hpp>
+#include <tickwire/net/transport.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+using namespace tickwire::net;
+
+namespace {
+
+// Signal handlers may only set a flag; the loop below notices it within one update().
+volatile std::sig_atomic_t stopRequested = 0;
+void requestStop(int) { stopRequested = 1; }
+
+int fail(const std::string& message) {
+    std::cerr << "echo-server: " << message << '\n';
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Echoes every message back to its sender on the same channel.\n"
+                 "Clients need a connect token issued with this server's key that names one of\n"
+                 "its public addresses: 127.0.0.1:PORT, or one given with --public.",
+                 "echo-server"};
+    std::uint16_t port = 0;
+    std::string keyFile;
+    std::size_t maxClients = 64;
+    std::vector<std::string> publicTexts;
+    app.add_option("--port", port, "UDP port to listen on (all interfaces)")
+        ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
+    app.add_option("--key", keyFile, "Server key file (tickwire-token keygen)")->required()->type_name("KEYFILE");
+    app.add_option("--max-clients", maxClients, "Clients connected at once")
+        ->type_name("N")->check(CLI::Range(1, 4095));
+    app.add_option("--public", publicTexts, "Another address clients reach this server at; repeatable")
+        ->type_name("HOST:PORT");
+    CLI11_PARSE(app, argc, argv);
+
+    // The server key is the fleet's secret: whoever holds it can issue tokens for every
+    // server that shares it. Key::load wants exactly 32 raw bytes.
+    auto key = Key::load(keyFile);
+    if (!key && key.error() == Error::IoError) {
+        return fail("cannot read key file '" + keyFile + "' (make one with 'tickwire-token keygen')");
+    }
+    if (!key) return fail("'" + keyFile + "' is not a server key: it must hold exactly 32 bytes");
+
+    ServerConfig config;
+    config.key = *key;
+    config.maxClients = maxClients;
+    // Bound to 0.0.0.0 the server cannot know which of its addresses clients use, and a
+    // token is only accepted if it names one of publicAddresses. A real deployment lists
+    // the address its matchmaker puts in tokens (e.g. the node's external IP). Replies
+    // leave from the address the kernel routes them from, and the client only accepts
+    // replies from the address it dialled: on a host with several addresses, name the
+    // one it answers from.
+    config.bind = Address{0, port};
+    config.publicAddresses.push_back(Address::loopback(port));
+    for (const std::string& text : publicTexts) {
+        auto address = Address::parse(text);
+        if (!address) {
+            return fail("--public '" + text + "': expected HOST:PORT (" + std::string(describe(address.error())) +
+                        ")");
+        }
+        config.publicAddresses.push_back(*address);
+    }
+    // tickwire never prints by itself. The sink runs only inside our own calls (update(),
+    // poll(), ...), on this thread, so it needs no locking. The transport logs connects
+    // and disconnects (with reasons) at Info.
+    config.log = [](LogLevel level, std::string_view line) {
+        if (level != LogLevel::Debug) std::cerr << "[" << describe(level) << "] " << line << '\n';
+    };
+
+    // create() validates the config (the sink is told which field is wrong) and binds.
+    auto server = Server::create(std::move(config));
+    if (!server) {
+        return fail("cannot listen on UDP port " + std::to_string(port) + ": " +
+                    std::string(describe(server.error())));
+    }
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    std::cout << "echo-server listening on " << (*server)->address().toString() << std::endl;
+
+    // The game loop. A game calls update(0) once per tick; with nothing else to do we let
+    // update() sleep up to 10 ms waiting for traffic (it returns early when some arrives).
+    // update() first flushes what send() queued, then receives; messages sent to one
+    // client between two updates are coalesced into one encrypted packet.
+    while (stopRequested == 0) {
+        (*server)->update(10);
+        while (auto ev = (*server)->poll()) {
+            switch (ev->type) {
+                case Event::Type::Connected:
+                    // A game creates the player here. ev->client is the handle to send to;
+                    // ev->tokenClientId is the player id the backend sealed into the token.
+                    break;
+                case Event::Type::Disconnected:
+                    // ... and removes it here; ev->reason says why. The handle is dead now.
+                    break;
+                case Event::Type::Message:
+                    // The payload is owned by the event and already decrypted and verified:
+                    // tampered, replayed and foreign packets never reach poll().
+                    if (auto sent = (*server)->send(ev->client, ev->channel, ev->data); !sent) {
+                        // QueueFull: this client's send queue is at its limit (a slow
+                        // reader). A game would drop or kick; we drop this echo.
+                        std::cerr << "[warn] echo to client " << ev->tokenClientId
+                                  << " dropped: " << describe(sent.error()) << '\n';
+                    }
+                    break;
+            }
+        }
+    }
+
+    // Tell every client why it is going away (they see DisconnectReason::ServerShutdown)
+    // and wait briefly for their acknowledgements.
+    (*server)->shutdown(DisconnectReason::ServerShutdown);
+    while ((*server)->poll()) {  // the Disconnected events shutdown() queued
+    }
+    // The counters: traffic, messages, and every rejected handshake and dropped packet
+    // by reason. One JSON object, always the last line on stdout.
+    std::cout << (*server)->hostStats().toJson() << std::endl;
+    return 0;
+}
