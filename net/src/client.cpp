@@ -41,7 +41,7 @@ struct Client::Impl final : Endpoint {
         else if (state == ClientState::SendingResponse) sendRaw(server, writeResponse(cookie));
     }
 
-    void fail(DisconnectReason reason, std::optional<Rejection> denial = std::nullopt) {
+    void fail(DisconnectReason reason, std::optional<Rejection> denial = std::nullopt, bool local = false) {
         if (peer != nullptr) {
             peer->data = nullptr;
             enet_peer_reset(peer);
@@ -57,7 +57,9 @@ struct Client::Impl final : Endpoint {
         ev.reason = reason;
         ev.denial = denial;
         pushEvent(std::move(ev));
-        log(LogLevel::Warn, "disconnected: " + std::string(describe(reason)));
+        std::string line = "disconnected: " + std::string(describe(reason));
+        if (denial) line += " (" + std::string(describe(*denial)) + ")";
+        log(local ? LogLevel::Info : LogLevel::Warn, line);
     }
 
     bool intercept(const Address& from, std::span<const std::uint8_t> bytes) override {
@@ -139,9 +141,10 @@ struct Client::Impl final : Endpoint {
                 case ENET_EVENT_TYPE_DISCONNECT: {
                     // ENet has reset the peer: none of the connection's packets remain.
                     peer = nullptr;
+                    const bool local = localReason.has_value();
                     const DisconnectReason reason = localReason.value_or(reasonFromEnet(ev.data));
                     localReason.reset();
-                    fail(reason);
+                    fail(reason, std::nullopt, local);
                     break;
                 }
                 case ENET_EVENT_TYPE_NONE: break;
@@ -231,7 +234,7 @@ void Client::flush() { impl_->flush(); }
 void Client::disconnect(DisconnectReason reason, std::uint32_t waitMs) {
     if (impl_->state == ClientState::Disconnected) return;
     if (impl_->state != ClientState::Connected || impl_->peer == nullptr) {
-        impl_->fail(reason);
+        impl_->fail(reason, std::nullopt, true);
         return;
     }
     impl_->flush();
@@ -243,7 +246,7 @@ void Client::disconnect(DisconnectReason reason, std::uint32_t waitMs) {
         enet_peer_disconnect_now(impl_->peer, static_cast<std::uint32_t>(reason));
         impl_->peer = nullptr;
         impl_->localReason.reset();
-        impl_->fail(reason);
+        impl_->fail(reason, std::nullopt, true);
     }
     impl_->accountTraffic();
 }

@@ -109,11 +109,11 @@ struct Server::Impl final : Endpoint {
             return std::find(publicAddresses.begin(), publicAddresses.end(), a) != publicAddresses.end();
         });
         if (!namesUs) {
-            reject(Rejection::WrongServer);
+            deny(from, Rejection::WrongServer, *token);
             return;
         }
         if (auto use = tokenUses.find(tag); use != tokenUses.end() && use->second.from != from) {
-            reject(Rejection::TokenReused);
+            deny(from, Rejection::TokenReused, *token);
             return;
         }
         if (config.duplicateClients == DuplicateClientPolicy::Reject &&

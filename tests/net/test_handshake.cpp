@@ -74,7 +74,9 @@ TEST_CASE("a token that does not name this server's address is rejected and coun
     REQUIRE(client->connect());
     auto gone = runUntilDisconnected(f, *client);
     REQUIRE(gone);
-    CHECK(gone->reason == DisconnectReason::HandshakeTimeout);
+    CHECK(gone->reason == DisconnectReason::Denied);
+    REQUIRE(gone->denial);
+    CHECK(*gone->denial == Rejection::WrongServer);
     CHECK(rejected(*f.server, Rejection::WrongServer) >= 1);
     CHECK(f.server->connectedCount() == 0);
 }
@@ -101,6 +103,8 @@ TEST_CASE("a token already used from another address is rejected and counted") {
     REQUIRE(second->connect());
     auto gone = runUntilDisconnected(f, *second);
     REQUIRE(gone);
+    REQUIRE(gone->denial);
+    CHECK(*gone->denial == Rejection::TokenReused);
     CHECK(rejected(*f.server, Rejection::TokenReused) >= 1);
     CHECK(f.server->connectedCount() == 1);
     CHECK(first->connected());
