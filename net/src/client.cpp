@@ -237,6 +237,7 @@ void Client::disconnect(DisconnectReason reason, std::uint32_t waitMs) {
         impl_->fail(reason, std::nullopt, true);
         return;
     }
+    impl_->connection->flush(impl_->stats_, /*everything=*/true);
     impl_->flush();
     impl_->localReason = reason;
     enet_peer_disconnect_later(impl_->peer, static_cast<std::uint32_t>(reason));

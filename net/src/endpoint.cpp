@@ -60,8 +60,12 @@ Connection::Connection(ClientId id, std::uint64_t tokenClientId, ENetPeer* peer,
       inFlightBytes_(std::make_unique<std::uint64_t>(0)),
       windowStartMs_(nowMs()) {}
 
+Connection::~Connection() {
+    for (ENetPacket* packet : held_) enet_packet_destroy(packet);
+}
+
 std::uint64_t Connection::queuedBytes() const noexcept {
-    std::uint64_t waiting = *inFlightBytes_;
+    std::uint64_t waiting = *inFlightBytes_ + heldBytes_;
     for (const auto& b : batches_) waiting += b.plain.size();
     return waiting;
 }
@@ -74,26 +78,34 @@ Result<void> Connection::queue(Channel channel, std::span<const std::uint8_t> by
     if (queuedBytes() + bytes.size() > limits_.maxQueuedBytes) return fail(Error::QueueFull);
 
     auto& batch = batches_[static_cast<std::size_t>(channel)];
-    const std::size_t entry = varintSize(bytes.size()) + bytes.size();
-    const std::size_t budget = kMaxSealedDatagram - kMaxPacketNumberSize - kSealOverhead;
-    if (batch.messages > 0 && batch.plain.size() + entry > budget) sealBatch(channel, host);
-    if (batch.plain.capacity() < budget) batch.plain.reserve(budget);
+    const std::size_t datagram = kMaxSealedDatagram - kMaxPacketNumberSize - kSealOverhead;
+    // Unreliable batches stay within one datagram, so a loss costs only what it carried.
+    // Reliable ones of large messages grow to several datagrams that ENet fragments
+    // fully; small messages keep datagram-sized batches, which cost fewer header bytes.
+    const bool large = channel == Channel::Reliable && bytes.size() >= kLargeReliableMessage;
+    const std::size_t budget = large ? kMaxReliableBatch - kMaxPacketNumberSize - kSealOverhead : datagram;
+    if (batch.messages > 0 && batch.encodedSizeWith(bytes.size()) > budget) sealBatch(channel);
+    if (batch.plain.capacity() < datagram) batch.plain.reserve(datagram);
+    if (batch.messages == 0) batch.uniformLength = bytes.size();
+    else if (batch.uniformLength != bytes.size()) batch.uniformLength = 0;
     const std::size_t at = batch.plain.size();
-    batch.plain.resize(at + entry);
+    batch.plain.resize(at + varintSize(bytes.size()) + bytes.size());
     const std::size_t lenSize = writeVarint(batch.plain.data() + at, bytes.size());
     std::memcpy(batch.plain.data() + at + lenSize, bytes.data(), bytes.size());
     ++batch.messages;
+    batch.payload += bytes.size();
     ++stats_.messagesOut;
     ++host.messagesOut;
-    // A message larger than one datagram travels alone (ENet fragments it).
-    if (batch.plain.size() >= budget) sealBatch(channel, host);
+    // A message larger than the budget travels alone (ENet fragments it).
+    if (batch.encodedSize() >= budget) sealBatch(channel);
     return {};
 }
 
-void Connection::flush(HostStats& host) {
+void Connection::flush(HostStats& /*host*/, bool everything) {
     for (std::size_t c = 0; c < kChannelCount; ++c) {
-        if (batches_[c].messages > 0) sealBatch(static_cast<Channel>(c), host);
+        if (batches_[c].messages > 0) sealBatch(static_cast<Channel>(c));
     }
+    handToEnet(everything);
 }
 
 void Connection::onPacketFreed(ENetPacket* packet) {
@@ -101,11 +113,29 @@ void Connection::onPacketFreed(ENetPacket* packet) {
     if (counter != nullptr) *counter -= packet->dataLength;
 }
 
-void Connection::sealBatch(Channel channel, HostStats& /*host*/) {
+void Connection::handToEnet(bool everything) {
+    while (!held_.empty() && peer_ != nullptr && (everything || *inFlightBytes_ < kEnetReliableBudget)) {
+        ENetPacket* packet = held_.front();
+        held_.pop_front();
+        heldBytes_ -= packet->dataLength;
+        packet->userData = inFlightBytes_.get();
+        *inFlightBytes_ += packet->dataLength;
+        // enet_peer_send takes ownership only when it succeeds.
+        if (enet_peer_send(peer_, static_cast<enet_uint8>(Channel::Reliable), packet) < 0) {
+            enet_packet_destroy(packet);
+        }
+    }
+}
+
+void Connection::sealBatch(Channel channel) {
     auto& batch = batches_[static_cast<std::size_t>(channel)];
-    const std::size_t plainSize = batch.plain.size();
     const bool live = batch.messages > 0 && peer_ != nullptr;
+    const std::size_t plainSize = batch.encodedSize();
+    const std::size_t uniform = batch.uniformLength;
+    const std::size_t messages = batch.messages;
     batch.messages = 0;
+    batch.payload = 0;
+    batch.uniformLength = 0;
     if (!live) {
         batch.plain.clear();
         return;
@@ -118,22 +148,36 @@ void Connection::sealBatch(Channel channel, HostStats& /*host*/) {
         batch.plain.clear();
         return;
     }
-    writePacketNumber(packet->data, pnSize, pn);
-    std::memcpy(packet->data + pnSize, batch.plain.data(), plainSize);
+    std::uint8_t* out = packet->data + writePacketNumber(packet->data, pnSize, pn);
+    if (uniform != 0) {
+        // [length][message][message]...: copy the messages without their own lengths.
+        out += writeVarint(out, uniform);
+        const std::size_t stride = varintSize(uniform) + uniform;
+        const std::size_t skip = varintSize(uniform);
+        for (std::size_t i = 0; i < messages; ++i) {
+            std::memcpy(out, batch.plain.data() + i * stride + skip, uniform);
+            out += uniform;
+        }
+    } else {
+        *out++ = 0;
+        std::memcpy(out, batch.plain.data(), batch.plain.size());
+    }
     batch.plain.clear();
     link_.seal(channel, pn, pnSize, std::span(packet->data, total));
-    packet->userData = inFlightBytes_.get();
     packet->freeCallback = &Connection::onPacketFreed;
-    *inFlightBytes_ += total;
-    // enet_peer_send takes ownership only when it succeeds.
-    if (enet_peer_send(peer_, static_cast<enet_uint8>(channel), packet) < 0) {
-        enet_packet_destroy(packet);
-        return;
-    }
     stats_.bytesOut += total;
     ++stats_.packetsOut;
     windowBytesOut_ += total;
     ++windowPacketsOut_;
+    if (channel == Channel::Reliable) {
+        packet->userData = nullptr;
+        held_.push_back(packet);
+        heldBytes_ += total;
+        return;
+    }
+    packet->userData = inFlightBytes_.get();
+    *inFlightBytes_ += total;
+    if (enet_peer_send(peer_, static_cast<enet_uint8>(channel), packet) < 0) enet_packet_destroy(packet);
 }
 
 std::optional<Drop> Connection::receive(Channel channel, ENetPacket* packet, std::deque<Event>& out,
@@ -150,13 +194,48 @@ std::optional<Drop> Connection::receive(Channel channel, ENetPacket* packet, std
 
     const std::size_t limit =
         channel == Channel::Reliable ? limits_.maxReliableMessage : limits_.maxUnreliableMessage;
+    // The batch starts with the length every message has, or 0 when each carries its own.
+    std::size_t used = 0;
+    const auto uniform = readVarint(plain, used, 4);
+    if (!uniform) {
+        countDrop(Drop::Malformed, host);
+        return Drop::Malformed;
+    }
+    std::span<const std::uint8_t> body = plain.subspan(used);
+    if (*uniform > limit) {
+        countDrop(Drop::Oversize, host);
+        return Drop::Oversize;
+    }
+    auto deliver = [&](std::span<const std::uint8_t> message) {
+        if (out.size() >= maxEvents) {
+            countDrop(Drop::QueueOverflow, host);
+            return;
+        }
+        Event ev;
+        ev.type = Event::Type::Message;
+        ev.client = id_;
+        ev.tokenClientId = tokenClientId_;
+        ev.channel = channel;
+        ev.data.assign(message.begin(), message.end());
+        out.push_back(std::move(ev));
+        ++stats_.messagesIn;
+        ++host.messagesIn;
+    };
+    if (*uniform != 0) {
+        const std::size_t length = static_cast<std::size_t>(*uniform);
+        if (body.empty() || body.size() % length != 0) {
+            countDrop(Drop::Malformed, host);
+            return Drop::Malformed;
+        }
+        for (std::size_t pos = 0; pos < body.size(); pos += length) deliver(body.subspan(pos, length));
+        return std::nullopt;
+    }
     // Validate the whole batch before delivering any of it.
     std::size_t pos = 0;
     std::size_t count = 0;
-    while (pos < plain.size()) {
-        std::size_t used = 0;
-        const auto len = readVarint(plain.subspan(pos), used, 4);
-        if (!len || *len == 0 || *len > plain.size() - pos - used) {
+    while (pos < body.size()) {
+        const auto len = readVarint(body.subspan(pos), used, 4);
+        if (!len || *len == 0 || *len > body.size() - pos - used) {
             countDrop(Drop::Malformed, host);
             return Drop::Malformed;
         }
@@ -167,25 +246,15 @@ std::optional<Drop> Connection::receive(Channel channel, ENetPacket* packet, std
         pos += used + *len;
         ++count;
     }
+    if (count == 0) {
+        countDrop(Drop::Malformed, host);
+        return Drop::Malformed;
+    }
     pos = 0;
     for (std::size_t i = 0; i < count; ++i) {
-        std::size_t used = 0;
-        const auto len = static_cast<std::size_t>(*readVarint(plain.subspan(pos), used, 4));
+        const auto len = static_cast<std::size_t>(*readVarint(body.subspan(pos), used, 4));
         pos += used;
-        if (out.size() >= maxEvents) {
-            countDrop(Drop::QueueOverflow, host);
-        } else {
-            Event ev;
-            ev.type = Event::Type::Message;
-            ev.client = id_;
-            ev.tokenClientId = tokenClientId_;
-            ev.channel = channel;
-            ev.data.assign(plain.begin() + static_cast<std::ptrdiff_t>(pos),
-                           plain.begin() + static_cast<std::ptrdiff_t>(pos + len));
-            out.push_back(std::move(ev));
-            ++stats_.messagesIn;
-            ++host.messagesIn;
-        }
+        deliver(body.subspan(pos, len));
         pos += len;
     }
     return std::nullopt;

@@ -35,13 +35,36 @@ using HostPtr = std::unique_ptr<ENetHost, HostDeleter>;
 struct Batch {
     std::vector<std::uint8_t> plain;  // [varint length][message] ...
     std::size_t messages = 0;
+    std::size_t payload = 0;          // message bytes, lengths not counted
+    std::size_t uniformLength = 0;    // the length every message has, 0 when they differ
+
+    /// Plaintext size once sealed: a uniform batch writes its length once.
+    std::size_t encodedSize() const noexcept {
+        return uniformLength != 0 ? varintSize(uniformLength) + payload : 1 + plain.size();
+    }
+    /// encodedSize() with one more message of `length` bytes.
+    std::size_t encodedSizeWith(std::size_t length) const noexcept {
+        if (messages == 0 || length == uniformLength) return varintSize(length) + payload + length;
+        return 1 + plain.size() + varintSize(length) + length;
+    }
 };
+
+/// Reliable messages of at least this size are batched up to kMaxReliableBatch, which
+/// ENet sends as full fragments: fewer datagrams than one message per datagram.
+inline constexpr std::size_t kLargeReliableMessage = 512;
+inline constexpr std::size_t kMaxReliableBatch = 16 * kMaxSealedDatagram;
+/// Sealed reliable bytes handed to ENet and not yet acknowledged, at most. ENet walks its
+/// whole outgoing list for every datagram once its window is full, so the rest waits here.
+inline constexpr std::size_t kEnetReliableBudget = 128 * 1024;
 
 /// One live connection's security and queues.
 class Connection {
 public:
     Connection(ClientId id, std::uint64_t tokenClientId, ENetPeer* peer, const Key& sendKey,
                const Key& receiveKey, std::uint64_t protocolId, const ChannelLimits& limits);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
 
     ClientId id() const noexcept { return id_; }
     std::uint64_t tokenClientId() const noexcept { return tokenClientId_; }
@@ -50,8 +73,9 @@ public:
 
     /// Queues one message; may seal and hand a full batch to ENet first.
     Result<void> queue(Channel channel, std::span<const std::uint8_t> bytes, HostStats& host);
-    /// Seals and hands every non-empty batch to ENet.
-    void flush(HostStats& host);
+    /// Seals every non-empty batch and hands ENet what its budget allows (all of it when
+    /// `everything`, e.g. before a graceful disconnect).
+    void flush(HostStats& host, bool everything = false);
 
     /// Opens one received ENet packet and appends a Message event per message to `out`.
     /// Returns the drop reason when the whole packet is refused.
@@ -69,7 +93,8 @@ public:
     std::uint64_t queuedBytes() const noexcept;
 
 private:
-    void sealBatch(Channel channel, HostStats& host);
+    void sealBatch(Channel channel);
+    void handToEnet(bool everything);
     static void onPacketFreed(ENetPacket* packet);
 
     ClientId id_;
@@ -81,6 +106,8 @@ private:
     // Owned here, pointed to by in-flight ENet packets; ENet frees every packet of a peer
     // when the peer is reset, which always happens before the Connection is destroyed.
     std::unique_ptr<std::uint64_t> inFlightBytes_;
+    std::deque<ENetPacket*> held_;  // sealed reliable packets waiting for ENet's budget
+    std::uint64_t heldBytes_ = 0;
     ConnectionStats stats_;
     std::uint64_t windowStartMs_;
     std::uint64_t windowBytesIn_ = 0, windowBytesOut_ = 0, windowPacketsIn_ = 0, windowPacketsOut_ = 0;

@@ -264,7 +264,7 @@ struct Server::Impl final : Endpoint {
     Result<void> disconnect(ClientId client, DisconnectReason reason) {
         const auto it = connections.find(client.value);
         if (it == connections.end() || it->second->peer() == nullptr) return fail(Error::NotConnected);
-        it->second->flush(stats_);
+        it->second->flush(stats_, /*everything=*/true);
         localReasons[client.value] = reason;
         enet_peer_disconnect_later(it->second->peer(), static_cast<std::uint32_t>(reason));
         return {};

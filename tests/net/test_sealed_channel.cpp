@@ -17,7 +17,7 @@ namespace {
 /// One sealed packet carrying `messages`, as Connection would build it.
 std::vector<std::uint8_t> sealPacket(SecureLink& link, Channel channel,
                                      const std::vector<std::vector<std::uint8_t>>& messages) {
-    std::vector<std::uint8_t> plain;
+    std::vector<std::uint8_t> plain = {0};  // each message carries its own length
     for (const auto& m : messages) {
         std::uint8_t len[4];
         plain.insert(plain.end(), len, len + writeVarint(len, m.size()));
@@ -159,7 +159,7 @@ TEST_CASE("a packet sealed under a foreign key is dropped and counted") {
 TEST_CASE("a sealed batch whose lengths do not add up is dropped whole") {
     Receiver r;
     // Authentic, but a length runs past the end: nothing of it is delivered.
-    std::vector<std::uint8_t> plain = {2, 0xAA, 0xBB, 9, 0x01};
+    std::vector<std::uint8_t> plain = {0, 2, 0xAA, 0xBB, 9, 0x01};
     const std::uint64_t pn = r.sender.takePacketNumber(Channel::Reliable);
     std::vector<std::uint8_t> packet(1 + plain.size() + kSealOverhead);
     writePacketNumber(packet.data(), 1, pn);
@@ -169,6 +169,24 @@ TEST_CASE("a sealed batch whose lengths do not add up is dropped whole") {
     CHECK(r.events.empty());
     CHECK(r.deliver(Channel::Reliable, {0x05}) == Drop::Malformed);  // shorter than a tag
     CHECK(r.dropped(Drop::Malformed) == 2);
+}
+
+TEST_CASE("a uniform batch carries its length once and must divide evenly") {
+    Receiver r;
+    auto sealPlain = [&](std::vector<std::uint8_t> plain) {
+        const std::uint64_t pn = r.sender.takePacketNumber(Channel::Reliable);
+        std::vector<std::uint8_t> packet(1 + plain.size() + kSealOverhead);
+        writePacketNumber(packet.data(), 1, pn);
+        std::memcpy(packet.data() + 1, plain.data(), plain.size());
+        r.sender.seal(Channel::Reliable, pn, 1, packet);
+        return packet;
+    };
+    CHECK_FALSE(r.deliver(Channel::Reliable, sealPlain({2, 1, 2, 3, 4, 5, 6})));
+    REQUIRE(r.events.size() == 3);
+    CHECK(r.events[2].data == std::vector<std::uint8_t>{5, 6});
+    CHECK(r.deliver(Channel::Reliable, sealPlain({2, 1, 2, 3})) == Drop::Malformed);
+    CHECK(r.deliver(Channel::Reliable, sealPlain({2})) == Drop::Malformed);
+    CHECK(r.events.size() == 3);
 }
 
 TEST_CASE("a message over the channel's limit inside an authentic batch is dropped as oversize") {
