@@ -67,7 +67,7 @@ test_all() {
     configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      run_tests build-asan --no-suite packaging
+      run_tests build-asan --no-suite packaging --no-suite bench
   fi
 }
 
