@@ -22,6 +22,8 @@ std::string_view describe(Error e) noexcept {
         case Error::MessageTooLarge: return "message exceeds the channel's maximum size";
         case Error::QueueFull: return "send queue is full";
         case Error::Busy: return "not valid in the current state";
+        case Error::WrongBaseline: return "encoded against a different baseline";
+        case Error::LimitExceeded: return "more items than the configured limit";
     }
     return "unknown error";
 }

@@ -178,7 +178,7 @@ TEST_CASE("a file with more frames than the limit is refused") {
     REQUIRE(writeCubeFile(path, edgeFrames(3)).has_value());
     const auto refused = readCubeFile(path, 2);
     REQUIRE_FALSE(refused.has_value());
-    CHECK(refused.error() == Error::MessageTooLarge);
+    CHECK(refused.error() == Error::LimitExceeded);
     const auto accepted = readCubeFile(path, 3);
     REQUIRE(accepted.has_value());
     CHECK(accepted->size() == 3);

@@ -117,7 +117,7 @@ Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t
     const std::uintmax_t frameCount = size / kFrameBytes;
     if (frameCount > maxFrames) {
         say(why, std::to_string(frameCount) + " frames exceed the limit of " + std::to_string(maxFrames));
-        return fail(Error::MessageTooLarge);
+        return fail(Error::LimitExceeded);
     }
 
     std::vector<CubeFrame> frames;
@@ -127,7 +127,7 @@ Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t
         frames.resize(static_cast<std::size_t>(frameCount));
     } catch (const std::bad_alloc&) {
         say(why, "cannot allocate " + std::to_string(size) + " bytes for " + std::to_string(frameCount) + " frames");
-        return fail(Error::MessageTooLarge);
+        return fail(Error::LimitExceeded);
     }
 
     std::vector<unsigned char> buffer(kFrameBytes);

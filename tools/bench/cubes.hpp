@@ -52,7 +52,7 @@ using CubeFrame = std::array<CubeRecord, kCubes>;
 /// Reads a whole recording. The file's size is checked before anything is allocated, and
 /// nothing larger than the file is ever allocated.
 /// - net::Error::IoError: the file is missing, unreadable, or its size changed while reading.
-/// - net::Error::MessageTooLarge: the file holds more than maxFrames frames (or more than
+/// - net::Error::LimitExceeded: the file holds more than maxFrames frames (or more than
 ///   memory can hold).
 /// - net::Error::Malformed: the size is not a whole number of frames, or a field is outside its
 ///   range. When why is not null it receives which frame, cube and field (it is left

@@ -32,6 +32,9 @@ struct TransportOptions {
     bool json = false;              ///< one JSON object as the last stdout line
 };
 
+/// Registers the `snapshot` subcommand (snapshot.cpp): the codec on 901-cube recordings.
+void addSnapshotCommand(CLI::App& app, int& exitCode);
+
 /// Registers the `transport` subcommand. When it runs, its exit status lands in exitCode:
 /// 0 when every case ran (targets met or not), 1 when a side failed to connect or a
 /// reliable message was lost, duplicated or reordered.

@@ -28,6 +28,8 @@ enum class Error : std::uint8_t {
     MessageTooLarge,     ///< a message exceeds the channel's configured maximum size
     QueueFull,           ///< the connection's send queue is at its configured limit
     Busy,                ///< the call is not valid in the current state (e.g. already connecting)
+    WrongBaseline,       ///< a delta was encoded against another baseline than the one given
+    LimitExceeded,       ///< input claims more items (entities, frames) than the configured limit
 };
 
 /// A value or an Error. Results must be checked: functions returning one are [[nodiscard]].

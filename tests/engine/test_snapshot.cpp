@@ -1,0 +1,349 @@
+#include <tickwire/engine/quantize.hpp>
+#include <tickwire/engine/snapshot.hpp>
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+using namespace tickwire::engine;
+
+namespace {
+
+struct Ship {
+    BoundedVec2<-100.0, 100.0, 0.01> position;
+    Angle<10> heading;
+    BoundedInt<0, 100> health;
+    bool thrusting = false;
+    template <class A>
+    void serialize(A& a) {
+        a(position, heading, health, thrusting);
+    }
+    friend bool operator==(const Ship&, const Ship&) = default;
+};
+
+struct Rock {
+    BoundedInt<-1000, 1000> x;
+    BoundedInt<-1000, 1000> y;
+    std::uint8_t size = 1;
+    template <class A>
+    void serialize(A& a) {
+        a(x, y, size);
+    }
+    friend bool operator==(const Rock&, const Rock&) = default;
+};
+
+using Codec = SnapshotCodec<Ship, Rock>;
+using World = Codec::SnapshotType;
+
+Ship randomShip(std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> pos(-100.0, 100.0);
+    std::uniform_real_distribution<double> angle(-3.14, 3.14);
+    Ship s;
+    s.position.x.set(pos(rng));
+    s.position.y.set(pos(rng));
+    s.heading.set(angle(rng));
+    s.health.set(static_cast<std::int64_t>(rng() % 101));
+    s.thrusting = (rng() & 1) != 0;
+    return s;
+}
+
+Rock randomRock(std::mt19937_64& rng) {
+    Rock r;
+    r.x.set(static_cast<std::int64_t>(rng() % 2001) - 1000);
+    r.y.set(static_cast<std::int64_t>(rng() % 2001) - 1000);
+    r.size = static_cast<std::uint8_t>(rng());
+    return r;
+}
+
+/// One step of a changing world: some entities move a little, some jump, some die, some
+/// are born, a few change type.
+World evolve(const World& world, std::mt19937_64& rng, std::uint32_t tick) {
+    World next = world;
+    next.tick = tick;
+    for (auto& e : next.entities) {
+        const auto roll = rng() % 100;
+        if (roll < 40) continue;
+        if (auto* ship = std::get_if<Ship>(&e.state)) {
+            if (roll < 90) {
+                ship->position.x.setQuantized(std::min<std::uint64_t>(ship->position.x.quantized() + rng() % 7, decltype(ship->position.x)::kMaxQuantized));
+                ship->heading.set(ship->heading.get() + 0.05);
+            } else {
+                *ship = randomShip(rng);
+            }
+        } else if (auto* rock = std::get_if<Rock>(&e.state)) {
+            rock->x.set(rock->x.get() + static_cast<std::int64_t>(rng() % 5) - 2);
+            if (roll > 95) rock->size = static_cast<std::uint8_t>(rng());
+        }
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (!next.entities.empty() && rng() % 3 == 0) {
+            next.entities.erase(next.entities.begin() + static_cast<std::ptrdiff_t>(rng() % next.entities.size()));
+        }
+        const auto id = static_cast<EntityId>(rng() % 5000);
+        if (rng() % 2) next.set(id, randomShip(rng));
+        else next.set(id, randomRock(rng));
+    }
+    return next;
+}
+
+World randomWorld(std::mt19937_64& rng, std::size_t count) {
+    World w;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto id = static_cast<EntityId>(rng() % 100000);
+        if (rng() % 2) w.set(id, randomShip(rng));
+        else w.set(id, randomRock(rng));
+    }
+    return w;
+}
+
+}  // namespace
+
+TEST_CASE("random worlds with adds, removes and changes round-trip exactly over long sequences") {
+    for (bool entropy : {true, false}) {
+        Codec codec({.maxEntities = 4096, .entropyCoding = entropy});
+        std::mt19937_64 rng(entropy ? 11 : 12);
+        std::vector<World> history{randomWorld(rng, 200)};
+        for (std::uint32_t tick = 1; tick <= 400; ++tick) {
+            history.push_back(evolve(history.back(), rng, tick));
+            // The client acknowledged some snapshot a few ticks back (or none: a keyframe).
+            const std::size_t back = rng() % 8;
+            const World* baseline = (back == 7 || back >= history.size() - 1) ? nullptr
+                                                                               : &history[history.size() - 2 - back];
+            const auto bytes = codec.encode(baseline, history.back());
+            REQUIRE(bytes);
+            const auto decoded = codec.decode(baseline, *bytes);
+            REQUIRE(decoded);
+            REQUIRE(*decoded == history.back());
+        }
+    }
+}
+
+TEST_CASE("a keyframe decodes without a baseline and a delta only with its own") {
+    Codec codec;
+    std::mt19937_64 rng(3);
+    const World base = randomWorld(rng, 50);
+    World next = evolve(base, rng, base.tick + 2);
+    const auto key = codec.encode(nullptr, next);
+    REQUIRE(key);
+    CHECK(*codec.decode(nullptr, *key) == next);
+    CHECK(*codec.decode(&base, *key) == next);  // a keyframe ignores any baseline
+
+    const auto delta = codec.encode(&base, next);
+    REQUIRE(delta);
+    CHECK(delta->size() < key->size());
+    CHECK(codec.decode(nullptr, *delta).error() == Error::WrongBaseline);
+    World otherTick = base;
+    otherTick.tick += 1;
+    CHECK(codec.decode(&otherTick, *delta).error() == Error::WrongBaseline);
+    World otherContent = base;
+    std::get_if<Rock>(&otherContent.entities.front().state) ? void(std::get<Rock>(otherContent.entities.front().state).size ^= 1)
+                                                           : void(std::get<Ship>(otherContent.entities.front().state).thrusting ^= true);
+    CHECK(codec.decode(&otherContent, *delta).error() == Error::WrongBaseline);
+
+    const auto header = Codec::peekHeader(*delta);
+    REQUIRE(header);
+    CHECK_FALSE(header->keyframe);
+    CHECK(header->tick == next.tick);
+    CHECK(header->baselineTick == base.tick);
+}
+
+TEST_CASE("an unchanged world costs almost nothing against its baseline") {
+    Codec codec;
+    std::mt19937_64 rng(5);
+    World base = randomWorld(rng, 1000);
+    World same = base;
+    same.tick = base.tick + 6;
+    const auto bytes = codec.encode(&base, same);
+    REQUIRE(bytes);
+    CHECK(bytes->size() < 16);
+    CHECK(*codec.decode(&base, *bytes) == same);
+}
+
+TEST_CASE("every truncation of a valid packet decodes to an error or a valid snapshot") {
+    for (bool entropy : {true, false}) {
+        Codec codec({.maxEntities = 4096, .entropyCoding = entropy});
+        std::mt19937_64 rng(7);
+        const World base = randomWorld(rng, 100);
+        const World next = evolve(base, rng, base.tick + 3);
+        for (const World* baseline : {static_cast<const World*>(nullptr), &base}) {
+            const auto bytes = codec.encode(baseline, next);
+            REQUIRE(bytes);
+            for (std::size_t n = 0; n < bytes->size(); ++n) {
+                const auto r = codec.decode(baseline, std::span(bytes->data(), n));
+                if (r) CHECK(r->entities.size() <= codec.config().maxEntities);
+            }
+        }
+    }
+}
+
+TEST_CASE("random and mutated bytes never crash the decoder or exceed the entity limit") {
+    Codec codec({.maxEntities = 300, .entropyCoding = true});
+    Codec packed({.maxEntities = 300, .entropyCoding = false});
+    std::mt19937_64 rng(9);
+    const World base = randomWorld(rng, 100);
+    const World next = evolve(base, rng, base.tick + 1);
+    const auto valid = *codec.encode(&base, next);
+    std::size_t decodedOk = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::vector<std::uint8_t> bytes;
+        if (i % 2 == 0) {
+            bytes.resize(rng() % 200);
+            for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+            if (!bytes.empty() && i % 4 == 0) bytes[0] = 0x13;  // a plausible header byte
+        } else {
+            bytes = valid;
+            bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+        }
+        for (const Codec* c : {&codec, &packed}) {
+            const auto r = c->decode(&base, bytes);
+            if (r) {
+                ++decodedOk;
+                CHECK(r->entities.size() <= 300);
+            }
+        }
+    }
+    CHECK(decodedOk < 6000);
+}
+
+TEST_CASE("a packet with more entities than the decoder allows is refused") {
+    Codec big({.maxEntities = 4096, .entropyCoding = true});
+    Codec small({.maxEntities = 10, .entropyCoding = true});
+    std::mt19937_64 rng(13);
+    const World world = randomWorld(rng, 50);
+    const auto bytes = big.encode(nullptr, world);
+    REQUIRE(bytes);
+    CHECK(small.decode(nullptr, *bytes).error() == Error::LimitExceeded);
+    CHECK(small.encode(nullptr, world).error() == Error::InvalidArgument);
+}
+
+TEST_CASE("entities out of id order are refused by the encoder") {
+    Codec codec;
+    World w;
+    w.entities.push_back({5, Rock{}});
+    w.entities.push_back({3, Rock{}});
+    CHECK(codec.encode(nullptr, w).error() == Error::InvalidArgument);
+}
+
+TEST_CASE("an entity that changes type under the same id round-trips") {
+    Codec codec;
+    World a;
+    a.tick = 1;
+    a.set(7, Ship{});
+    a.set(9, Rock{});
+    World b = a;
+    b.tick = 2;
+    b.set(7, Rock{});
+    const auto bytes = codec.encode(&a, b);
+    REQUIRE(bytes);
+    CHECK(*codec.decode(&a, *bytes) == b);
+}
+
+namespace {
+
+struct Mover {
+    BoundedInt<0, 1000000> x;
+    BoundedInt<-100, 100> velocity;
+    template <class A>
+    void serialize(A& a) {
+        a(x, velocity);
+    }
+    friend bool operator==(const Mover&, const Mover&) = default;
+};
+
+struct PredictedMover : Mover {};
+
+}  // namespace
+
+template <>
+struct tickwire::engine::SnapshotTraits<PredictedMover> {
+    static void predict(const PredictedMover& baseline, PredictedMover& predicted, std::uint32_t ticks) {
+        predicted.x.set(baseline.x.get() + baseline.velocity.get() * static_cast<std::int64_t>(ticks));
+    }
+};
+
+TEST_CASE("a declared predictor shrinks deltas of entities that move as predicted") {
+    SnapshotCodec<Mover> plain;
+    SnapshotCodec<PredictedMover> predicted;
+    Snapshot<Mover> a, b;
+    Snapshot<PredictedMover> pa, pb;
+    a.tick = pa.tick = 10;
+    b.tick = pb.tick = 16;
+    std::mt19937_64 rng(21);
+    for (EntityId id = 0; id < 500; ++id) {
+        Mover m;
+        m.x.set(static_cast<std::int64_t>(rng() % 900000));
+        m.velocity.set(static_cast<std::int64_t>(rng() % 201) - 100);
+        Mover later = m;
+        later.x.set(m.x.get() + m.velocity.get() * 6);
+        a.set(id, m);
+        b.set(id, later);
+        pa.set(id, PredictedMover{m});
+        pb.set(id, PredictedMover{later});
+    }
+    const auto withoutPrediction = plain.encode(&a, b);
+    const auto withPrediction = predicted.encode(&pa, pb);
+    REQUIRE(withoutPrediction);
+    REQUIRE(withPrediction);
+    CHECK(withPrediction->size() * 10 < withoutPrediction->size());
+    CHECK(*predicted.decode(&pa, *withPrediction) == pb);
+}
+
+TEST_CASE("the schema hash tells layouts apart") {
+    CHECK(SnapshotCodec<Ship, Rock>::schemaHash() == SnapshotCodec<Ship, Rock>::schemaHash());
+    CHECK(SnapshotCodec<Ship, Rock>::schemaHash() != SnapshotCodec<Rock, Ship>::schemaHash());
+    CHECK(SnapshotCodec<Ship>::schemaHash() != SnapshotCodec<Mover>::schemaHash());
+}
+
+TEST_CASE("models learned along a chain of acknowledged baselines round-trip and shrink packets") {
+    Codec codec;
+    std::mt19937_64 rng(31);
+    // The server keeps what it sent, with what each packet taught the models; the client
+    // keeps what it decoded. Both pick the same acknowledged baseline for each delta.
+    std::vector<World> sent{randomWorld(rng, 300)};
+    std::vector<World> received;
+    {
+        std::shared_ptr<const detail::CodecModels> learned;
+        const auto key = codec.encode(nullptr, sent[0], &learned);
+        REQUIRE(key);
+        sent[0].models = learned;
+        received.push_back(*codec.decode(nullptr, *key));
+    }
+    std::size_t chainedBytes = 0;
+    std::size_t freshBytes = 0;
+    for (std::uint32_t tick = 1; tick <= 300; ++tick) {
+        World next = evolve(sent.back(), rng, tick);
+        const std::size_t base = sent.size() - 1 - std::min<std::size_t>(rng() % 4, sent.size() - 1);
+        std::shared_ptr<const detail::CodecModels> learned;
+        const auto bytes = codec.encode(&sent[base], next, &learned);
+        REQUIRE(bytes);
+        auto decoded = codec.decode(&received[base], *bytes);
+        REQUIRE(decoded);
+        REQUIRE(*decoded == next);
+        chainedBytes += bytes->size();
+        World withoutModels = sent[base];
+        withoutModels.models.reset();
+        freshBytes += codec.encode(&withoutModels, next)->size();
+        next.models = learned;
+        sent.push_back(std::move(next));
+        received.push_back(std::move(*decoded));
+    }
+    CHECK(chainedBytes < freshBytes);
+}
+
+TEST_CASE("a chained delta is refused against a baseline that lacks the learned models") {
+    Codec codec;
+    std::mt19937_64 rng(33);
+    World first = randomWorld(rng, 40);
+    std::shared_ptr<const detail::CodecModels> learned;
+    const auto key = codec.encode(nullptr, first, &learned);
+    REQUIRE(key);
+    first.models = learned;
+    const World next = evolve(first, rng, first.tick + 1);
+    const auto delta = codec.encode(&first, next);
+    REQUIRE(delta);
+    REQUIRE(Codec::peekHeader(*delta)->chained);
+    World bare = first;
+    bare.models.reset();
+    CHECK(codec.decode(&bare, *delta).error() == Error::WrongBaseline);
+    CHECK(*codec.decode(&first, *delta) == next);
+}
