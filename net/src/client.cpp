@@ -171,14 +171,8 @@ Result<void> ClientConfig::validate(std::string* why) const {
     if (token.timeoutSeconds < 1) return bad("token timeout must be at least 1 second");
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
     if (resendIntervalMs < 10 || resendIntervalMs > handshakeTimeoutMs) return bad("resendIntervalMs must be 10..handshakeTimeoutMs");
-    if (limits.maxReliableMessage < 1 || limits.maxReliableMessage > 16 * 1024 * 1024) {
-        return bad("limits.maxReliableMessage must be 1..16 MiB");
-    }
-    if (limits.maxUnreliableMessage < 1 || limits.maxUnreliableMessage > 1200) {
-        return bad("limits.maxUnreliableMessage must be 1..1200 (one datagram)");
-    }
-    if (limits.maxQueuedBytes < limits.maxReliableMessage) return bad("limits.maxQueuedBytes must hold one maximal message");
-    if (limits.maxReceiveEvents < 1) return bad("limits.maxReceiveEvents must be at least 1");
+    std::string limitsWhy;
+    if (!limits.validate(&limitsWhy)) return bad(limitsWhy.c_str());
     return {};
 }
 

@@ -288,14 +288,8 @@ Result<void> ServerConfig::validate(std::string* why) const {
     if (maxPending < 1 || maxPending > 65536) return bad("maxPending must be 1..65536");
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
     if (maxRememberedTokens < 1 || maxRememberedTokens > (1u << 24)) return bad("maxRememberedTokens must be 1..16777216");
-    if (limits.maxReliableMessage < 1 || limits.maxReliableMessage > 16 * 1024 * 1024) {
-        return bad("limits.maxReliableMessage must be 1..16 MiB");
-    }
-    if (limits.maxUnreliableMessage < 1 || limits.maxUnreliableMessage > 1200) {
-        return bad("limits.maxUnreliableMessage must be 1..1200 (one datagram)");
-    }
-    if (limits.maxQueuedBytes < limits.maxReliableMessage) return bad("limits.maxQueuedBytes must hold one maximal message");
-    if (limits.maxReceiveEvents < 1) return bad("limits.maxReceiveEvents must be at least 1");
+    std::string limitsWhy;
+    if (!limits.validate(&limitsWhy)) return bad(limitsWhy.c_str());
     return {};
 }
 

@@ -48,6 +48,22 @@ std::string_view describe(Drop d) noexcept {
     return "unknown";
 }
 
+Result<void> ChannelLimits::validate(std::string* why) const {
+    auto bad = [&](const char* text) -> Result<void> {
+        if (why) *why = text;
+        return fail(Error::InvalidConfig);
+    };
+    if (maxReliableMessage < 1 || maxReliableMessage > 16 * 1024 * 1024) {
+        return bad("limits.maxReliableMessage must be 1..16 MiB");
+    }
+    if (maxUnreliableMessage < 1 || maxUnreliableMessage > 1200) {
+        return bad("limits.maxUnreliableMessage must be 1..1200 (one datagram)");
+    }
+    if (maxQueuedBytes < maxReliableMessage) return bad("limits.maxQueuedBytes must hold one maximal message");
+    if (maxReceiveEvents < 1) return bad("limits.maxReceiveEvents must be at least 1");
+    return {};
+}
+
 std::string HostStats::toJson() const {
     std::string out = "{";
     auto field = [&out](std::string_view key, std::uint64_t value) {

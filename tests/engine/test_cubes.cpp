@@ -1,3 +1,4 @@
+#include "../support/temp_dir.hpp"
 #include <doctest/doctest.h>
 
 #include "cubes.hpp"
@@ -14,24 +15,7 @@ using tickwire::net::Error;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tickwire-cubes-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] std::string file(const char* name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+using tickwire::test::TempDir;
 
 /// Frames whose records exercise both ends of every field, negative positions included.
 std::vector<CubeFrame> edgeFrames(std::size_t count) {

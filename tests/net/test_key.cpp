@@ -1,3 +1,4 @@
+#include "../support/temp_dir.hpp"
 #include <doctest/doctest.h>
 
 #include <tickwire/net/key.hpp>
@@ -13,24 +14,7 @@ using namespace tickwire::net;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tickwire-key-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] std::string file(const char* name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+using tickwire::test::TempDir;
 
 void writeBytes(const std::string& path, std::size_t size) {
     std::ofstream out(path, std::ios::binary);

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -95,6 +96,9 @@ struct ChannelLimits {
     std::size_t maxUnreliableMessage = 1200;      ///< bytes; 1..1200: an unreliable batch must fit one datagram
     std::size_t maxQueuedBytes = 4 * 1024 * 1024; ///< per connection, unsent + unacked; more fails with QueueFull
     std::size_t maxReceiveEvents = 65536;         ///< events waiting in poll(); more are dropped and counted
+
+    /// Checks every range above; `why` names the field. Errors: InvalidConfig.
+    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
 };
 
 /// Server configuration. Aggregate with safe defaults; validate() runs in every build.
