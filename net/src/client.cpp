@@ -21,6 +21,7 @@ struct Client::Impl final : Endpoint {
     ENetPeer* peer = nullptr;
     std::unique_ptr<Connection> connection;
     std::optional<DisconnectReason> localReason;
+    std::uint64_t lastHeardMs = 0;  // any datagram from the server, ENet's pings included
 
     const ConnectToken& token() const { return config.token; }
 
@@ -65,7 +66,10 @@ struct Client::Impl final : Endpoint {
     bool intercept(const Address& from, std::span<const std::uint8_t> bytes) override {
         if (state == ClientState::Disconnected || from != server) return true;
         const auto type = handshakeType(bytes);
-        if (!type) return false;  // ENet's own datagram
+        if (!type) {  // ENet's own datagram
+            lastHeardMs = nowMs();
+            return false;
+        }
         if (*type == HandshakeType::Challenge && state == ClientState::SendingRequest) {
             auto c = readChallenge(bytes, token().serverToClientKey, token().protocolId);
             if (!c) {
@@ -121,6 +125,8 @@ struct Client::Impl final : Endpoint {
                                                               token().serverToClientKey, token().protocolId,
                                                               config.limits);
                     applyTimeout(ev.peer, token().timeoutSeconds);
+                    connection->setTimeoutMs(token().timeoutSeconds * 1000u);
+                    lastHeardMs = nowMs();
                     state = ClientState::Connected;
                     ++stats_.connected;
                     Event out;
@@ -210,6 +216,16 @@ void Client::update(std::uint32_t timeoutMs) {
     impl_->flush();
     impl_->checkHandshake();
     impl_->service(timeoutMs);
+    // A server that sent nothing (not even ENet's pings) for the token's timeout is gone.
+    if (impl_->state == ClientState::Connected && impl_->connection &&
+        nowMs() - impl_->lastHeardMs > impl_->connection->timeoutMs()) {
+        if (impl_->peer != nullptr) {
+            impl_->peer->data = nullptr;
+            enet_peer_disconnect_now(impl_->peer, static_cast<std::uint32_t>(DisconnectReason::Timeout));
+            impl_->peer = nullptr;
+        }
+        impl_->fail(DisconnectReason::Timeout);
+    }
     if (impl_->connection) impl_->connection->tickRates(nowMs());
     impl_->accountTraffic();
 }

@@ -44,8 +44,8 @@ DisconnectReason reasonFromEnet(std::uint32_t data) noexcept {
 }
 
 void applyTimeout(ENetPeer* peer, std::uint32_t timeoutSeconds) noexcept {
-    const std::uint32_t maxMs = timeoutSeconds * 1000;
-    enet_peer_timeout(peer, 0, maxMs < 5000 ? maxMs : 5000, maxMs);
+    const std::uint32_t ms = timeoutSeconds * 1000;
+    enet_peer_timeout(peer, 0, ms, ms);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -69,6 +69,9 @@ public:
     ClientId id() const noexcept { return id_; }
     std::uint64_t tokenClientId() const noexcept { return tokenClientId_; }
     ENetPeer* peer() const noexcept { return peer_; }
+    /// Silence after which the other side is considered gone (the token's timeout).
+    std::uint64_t timeoutMs() const noexcept { return timeoutMs_; }
+    void setTimeoutMs(std::uint64_t ms) noexcept { timeoutMs_ = ms; }
     void detachPeer() noexcept { peer_ = nullptr; }
 
     /// Queues one message; may seal and hand a full batch to ENet first.
@@ -106,6 +109,7 @@ private:
     // Owned here, pointed to by in-flight ENet packets; ENet frees every packet of a peer
     // when the peer is reset, which always happens before the Connection is destroyed.
     std::unique_ptr<std::uint64_t> inFlightBytes_;
+    std::uint64_t timeoutMs_ = 10000;
     std::deque<ENetPacket*> held_;  // sealed reliable packets waiting for ENet's budget
     std::uint64_t heldBytes_ = 0;
     ConnectionStats stats_;
@@ -149,7 +153,8 @@ private:
 std::uint32_t enetFlags(Channel channel) noexcept;
 /// Disconnect reason from ENet's event data (0, sent by nobody, means a timeout).
 DisconnectReason reasonFromEnet(std::uint32_t data) noexcept;
-/// enet_peer_timeout values for a token's timeout.
+/// enet_peer_timeout values for a token's timeout: ENet drops a peer only when reliable
+/// data went unacknowledged for the whole timeout, so heavy loss alone never does.
 void applyTimeout(ENetPeer* peer, std::uint32_t timeoutSeconds) noexcept;
 
 }  // namespace tickwire::net::detail

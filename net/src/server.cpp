@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <map>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace tickwire::net {
 
@@ -47,7 +46,9 @@ struct Server::Impl final : Endpoint {
     std::uint64_t nextClientId = 1;
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections;
     std::unordered_map<std::uint64_t, ClientId> byTokenClientId;  // connected only
-    std::unordered_set<Address, AddressHash> connectedAddresses;
+    // Every connected address, with when a datagram last came from it (any datagram:
+    // ENet's pings count), for the silence timeout.
+    std::unordered_map<Address, std::uint64_t, AddressHash> connectedAddresses;
     std::unordered_map<Address, Pending, AddressHash> pending;
     std::map<TokenTag, TokenUse> tokenUses;
     std::unordered_map<std::uint64_t, DisconnectReason> localReasons;  // we started these disconnects
@@ -71,7 +72,10 @@ struct Server::Impl final : Endpoint {
             }
             return true;
         }
-        if (connectedAddresses.count(from) != 0) return false;
+        if (auto it = connectedAddresses.find(from); it != connectedAddresses.end()) {
+            it->second = nowMs();
+            return false;
+        }
         const auto it = pending.find(from);
         if (it != pending.end() && it->second.allowed) return false;
         reject(Rejection::NoToken);
@@ -183,9 +187,10 @@ struct Server::Impl final : Endpoint {
                                                  entry.token.clientToServerKey, config.protocolId, config.limits);
         peer->data = conn.get();
         applyTimeout(peer, entry.token.timeoutSeconds);
+        conn->setTimeoutMs(entry.token.timeoutSeconds * 1000u);
         connections[id.value] = std::move(conn);
         byTokenClientId[entry.token.clientId] = id;
-        connectedAddresses.insert(from);
+        connectedAddresses[from] = nowMs();
         ++stats_.connected;
         Event ev;
         ev.type = Event::Type::Connected;
@@ -259,6 +264,30 @@ struct Server::Impl final : Endpoint {
         const std::uint64_t unix = unixNow();
         std::erase_if(tokenUses, [&](const auto& t) { return t.second.expireTime <= unix; });
         for (auto& [id, conn] : connections) conn->tickRates(now);
+        dropSilent(now);
+    }
+
+    // A client that sent nothing at all (not even ENet's keep-alive pings, every 500 ms)
+    // for its token's timeout is gone: dropped here at that time, not whenever ENet's
+    // retransmission backoff next looks.
+    void dropSilent(std::uint64_t now) {
+        std::vector<Connection*> silent;
+        for (auto& [id, conn] : connections) {
+            ENetPeer* peer = conn->peer();
+            if (peer == nullptr) continue;
+            const auto heard = connectedAddresses.find(fromEnet(peer->address));
+            if (heard != connectedAddresses.end() && now - heard->second > conn->timeoutMs()) {
+                silent.push_back(conn.get());
+            }
+        }
+        for (Connection* conn : silent) {
+            ENetPeer* peer = conn->peer();
+            const Address from = fromEnet(peer->address);
+            peer->data = nullptr;
+            enet_peer_disconnect_now(peer, static_cast<std::uint32_t>(DisconnectReason::Timeout));
+            localReasons.erase(conn->id().value);
+            forget(*conn, from, DisconnectReason::Timeout);
+        }
     }
 
     Result<void> disconnect(ClientId client, DisconnectReason reason) {
