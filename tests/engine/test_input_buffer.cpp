@@ -38,13 +38,16 @@ TEST_CASE("a missing input repeats the previous one and is counted") {
     CHECK(buffer.stats().missing == 1);
 }
 
-TEST_CASE("an input for a tick already simulated is late and ignored") {
+TEST_CASE("an input for a tick simulated without it is late; a copy of one used is not") {
     auto buffer = *InputBuffer<Move>::create();
     buffer.add(1, Move{1});
     (void)buffer.take(1);
     (void)buffer.take(2);
     buffer.add(2, Move{9});
+    buffer.add(2, Move{9});
+    buffer.add(1, Move{1});
     CHECK(buffer.stats().late == 1);
+    CHECK(buffer.stats().duplicates == 2);
     CHECK(buffer.take(3).dx == 1);
 }
 

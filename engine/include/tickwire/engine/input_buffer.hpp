@@ -35,8 +35,8 @@ class InputBuffer {
 public:
     struct Stats {
         std::uint64_t received = 0;    ///< distinct inputs stored
-        std::uint64_t duplicates = 0;  ///< copies of an input already stored (redundancy)
-        std::uint64_t late = 0;        ///< arrived for a tick already simulated
+        std::uint64_t duplicates = 0;  ///< copies of an input already stored or used (redundancy)
+        std::uint64_t late = 0;        ///< arrived for a tick already simulated without it
         std::uint64_t tooEarly = 0;    ///< more than `capacity` ticks ahead: dropped
         std::uint64_t missing = 0;     ///< ticks simulated with the previous input repeated
     };
@@ -51,7 +51,15 @@ public:
     /// far ahead of the next tick to simulate.
     void add(std::uint32_t tick, const Input& input) {
         if (next_ && tick < *next_) {
-            ++stats_.late;
+            // Older copies are expected (every packet repeats the last inputs); an input is
+            // late only when its tick was simulated without it.
+            Slot& past = slots_[tick % config_.capacity];
+            if (past.tick == tick && past.missed) {
+                past.missed = false;
+                ++stats_.late;
+            } else {
+                ++stats_.duplicates;
+            }
             return;
         }
         const std::uint32_t base = next_.value_or(tick);
@@ -64,7 +72,7 @@ public:
             ++stats_.duplicates;
             return;
         }
-        slot = Slot{tick, true, input};
+        slot = Slot{tick, true, false, input};
         ++stats_.received;
         if (!newest_ || tick > *newest_) newest_ = tick;
     }
@@ -77,6 +85,7 @@ public:
         if (next_) {
             for (std::uint32_t t = *next_; t < tick && t - *next_ < config_.capacity; ++t) {
                 slots_[t % config_.capacity].full = false;
+                slots_[t % config_.capacity].missed = false;
             }
         }
         next_ = tick + 1;
@@ -86,6 +95,9 @@ public:
             slot.full = false;
         } else {
             ++stats_.missing;
+            slot.tick = tick;
+            slot.full = false;
+            slot.missed = true;
         }
         return last_;
     }
@@ -103,7 +115,8 @@ public:
 private:
     struct Slot {
         std::uint32_t tick = 0;
-        bool full = false;
+        bool full = false;    // holds the input for `tick`, not yet taken
+        bool missed = false;  // `tick` was simulated without its input
         Input input{};
     };
 

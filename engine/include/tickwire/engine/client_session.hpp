@@ -1,0 +1,381 @@
+#pragma once
+/// \file client_session.hpp
+/// The client side of a Game (game.hpp): clock sync, input sending (the last N inputs in
+/// every packet), prediction of the local player with the game's own simulate step,
+/// rewind-and-replay on every authoritative snapshot with the visible correction smoothed,
+/// and interpolation of everything else from a snapshot buffer at an adaptive delay.
+
+#include <tickwire/engine/clock_sync.hpp>
+#include <tickwire/engine/game.hpp>
+#include <tickwire/engine/interpolation.hpp>
+#include <tickwire/engine/snapshot.hpp>
+#include <tickwire/net/messages.hpp>
+#include <tickwire/net/transport.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tickwire::engine {
+
+/// Client session configuration. validate() runs in create().
+struct ClientSessionConfig {
+    net::ClientConfig transport;
+    std::uint32_t tickRate = 60;           ///< must equal the server's
+    std::uint32_t snapshotRate = 30;       ///< what the server sends, for the interpolation delay
+    std::uint32_t inputRedundancy = 8;     ///< 1..32 inputs in every input packet
+    double smoothingSeconds = 0.1;         ///< 0..2: a prediction correction is blended in over this
+    bool spectator = false;                ///< receive snapshots, own no entity
+    std::uint32_t snapshotHistory = 64;    ///< decoded snapshots kept as baselines, 2..1024
+    InterpolationConfig interpolation;     ///< tickRate/snapshotRate are taken from above
+    ClockSyncConfig clock;                 ///< tickRate is taken from above
+    SnapshotCodecConfig codec;             ///< must equal the server's
+
+    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const {
+        auto bad = [&](const char* text) -> Result<void> {
+            if (why) *why = text;
+            return fail(Error::InvalidConfig);
+        };
+        if (tickRate < 1 || tickRate > 1000) return bad("tickRate must be 1..1000");
+        if (snapshotRate < 1 || snapshotRate > tickRate) return bad("snapshotRate must be 1..tickRate");
+        if (inputRedundancy < 1 || inputRedundancy > 32) return bad("inputRedundancy must be 1..32");
+        if (!(smoothingSeconds >= 0 && smoothingSeconds <= 2)) return bad("smoothingSeconds must be 0..2");
+        if (snapshotHistory < 2 || snapshotHistory > 1024) return bad("snapshotHistory must be 2..1024");
+        return transport.validate(why);
+    }
+};
+
+/// Client figures (issue 4, section 5).
+struct ClientSessionStats {
+    std::uint64_t corrections = 0;        ///< authoritative states that differed from the prediction
+    double meanCorrectionError = 0;       ///< G::error units (1 per correction without the hook)
+    double maxCorrectionError = 0;
+    std::uint64_t lateInputs = 0;         ///< as reported by the server
+    std::uint64_t missingInputs = 0;      ///< as reported by the server
+    double interpolationDelayTicks = 0;
+    std::uint64_t renderedFrames = 0;
+    std::uint64_t stalls = 0;
+    std::uint64_t extrapolations = 0;
+    double snapshotBytesPerSecond = 0;
+    std::uint32_t baselineAgeTicks = 0;   ///< newest snapshot tick - the baseline it was coded against
+    std::uint64_t snapshotsReceived = 0;
+    std::uint64_t snapshotsDropped = 0;   ///< undecodable (baseline no longer held, malformed)
+    std::int64_t inputLeadTicks = 0;      ///< last lead the server reported (negative: late)
+};
+
+template <class G>
+concept HasError = requires(const typename G::Codec::SnapshotType::State& a) {
+    { G::error(a, a) } -> std::convertible_to<double>;
+};
+
+template <Game G>
+class ClientSession {
+public:
+    using World = typename G::Codec::SnapshotType;
+    using State = typename World::State;
+    using Input = typename G::Input;
+    /// Returns the local player's input for a tick (called once per simulated tick).
+    using InputSampler = std::function<Input(std::uint32_t tick)>;
+
+    /// Errors: InvalidConfig, and those of net::Client::create.
+    [[nodiscard]] static Result<std::unique_ptr<ClientSession>> create(ClientSessionConfig config) {
+        if (auto ok = config.validate(); !ok) return fail(ok.error());
+        config.interpolation.tickRate = config.tickRate;
+        config.interpolation.snapshotRate = config.snapshotRate;
+        config.clock.tickRate = config.tickRate;
+        auto timeline = InterpolationTimeline::create(config.interpolation);
+        auto clock = ClockSync::create(config.clock);
+        if (!timeline || !clock) return fail(Error::InvalidConfig);
+        auto client = net::Client::create(config.transport);
+        if (!client) return fail(client.error());
+        return std::unique_ptr<ClientSession>(
+            new ClientSession(std::move(config), std::move(*client), std::move(*timeline), std::move(*clock)));
+    }
+
+    /// Starts connecting (net::Client::connect).
+    [[nodiscard]] Result<void> connect() { return client_->connect(); }
+    [[nodiscard]] bool connected() const noexcept { return client_->connected(); }
+
+    /// Services the network, applies snapshots (reconciling the prediction) and simulates
+    /// the local player up to the tick the clock calls for, sending inputs. Call it once
+    /// per rendered frame: it also advances the interpolation timeline (and counts its
+    /// stalls and extrapolations). `nowSeconds`: a monotonic clock.
+    void update(double nowSeconds, const InputSampler& sample) {
+        client_->update(0);
+        if (auto s = client_->stats()) clock_.onRtt(static_cast<double>(s->rttMs) / 1000.0);
+        while (auto ev = client_->poll()) onNetEvent(*ev, nowSeconds);
+        if (!latest_) return;  // nothing to predict from yet
+        if (!lastUpdate_) lastUpdate_ = nowSeconds;
+        // The local clock runs at clock-sync's rate; far from the target it jumps there.
+        const double target = clock_.targetClientTick(nowSeconds);
+        localTick_ += (nowSeconds - *lastUpdate_) * config_.tickRate * clock_.timeScale();
+        lastUpdate_ = nowSeconds;
+        if (std::abs(localTick_ - target) > 10 || nextTick_ == 0) localTick_ = target;
+        // Ticks are never skipped (the server would miss their inputs) unless the client
+        // fell hopelessly behind; a client ahead of its target simply waits.
+        // The first tick starts a few ticks beyond the target, so the first inputs are not
+        // late while clock sync is still measuring; it then slows to the target.
+        if (nextTick_ == 0 || static_cast<double>(nextTick_) < target - 2.0 * config_.tickRate) {
+            nextTick_ = static_cast<std::uint32_t>(target) + kStartMarginTicks;
+            localTick_ = nextTick_;
+        }
+        renderTick_ = timeline_.sample(nowSeconds);
+        int budget = 8;
+        while (static_cast<double>(nextTick_) <= localTick_ && budget-- > 0) predictTick(sample);
+        client_->flush();
+    }
+
+    /// A reliable game event to the server. Errors: NotConnected, MessageTooLarge, QueueFull.
+    [[nodiscard]] Result<void> sendEvent(std::span<const std::uint8_t> data) {
+        const auto bytes = net::encodeMessage(kEvent, detail::EventMessage{{data.begin(), data.end()}});
+        return client_->send(net::Channel::Reliable, bytes);
+    }
+    /// The next game event from the server, if any.
+    [[nodiscard]] std::optional<std::vector<std::uint8_t>> pollEvent() {
+        if (gameEvents_.empty()) return std::nullopt;
+        auto e = std::move(gameEvents_.front());
+        gameEvents_.pop_front();
+        return e;
+    }
+
+    /// The newest authoritative snapshot (nullptr before the first).
+    [[nodiscard]] const World* authoritative() const noexcept { return latest_ ? snapshotAt(*latest_) : nullptr; }
+    /// The authoritative world advanced by the local player's unacknowledged inputs.
+    [[nodiscard]] const World& predicted() const noexcept { return predicted_; }
+    /// The local player's entity (none for spectators and before the first snapshot).
+    [[nodiscard]] std::optional<EntityId> controlled() const noexcept { return controlled_; }
+    /// The local player's state to draw: the prediction, with a recent correction blended
+    /// in over smoothingSeconds when the game provides G::blend.
+    [[nodiscard]] std::optional<State> visibleLocal(double nowSeconds) const {
+        if (!controlled_) return std::nullopt;
+        const State* now = predicted_.find(*controlled_);
+        if (!now) return std::nullopt;
+        if constexpr (HasBlend<G>) {
+            if (correctedFrom_ && config_.smoothingSeconds > 0) {
+                const double t = (nowSeconds - correctedAt_) / config_.smoothingSeconds;
+                if (t < 1) return G::blend(*correctedFrom_, *now, std::max(0.0, t));
+            }
+        }
+        return *now;
+    }
+    /// Remote entities as they should be drawn at the last update(): interpolated between
+    /// two buffered snapshots (G::blend), or the nearer one without the hook.
+    [[nodiscard]] World interpolated() const {
+        const auto& s = renderTick_;
+        World out;
+        if (!s.valid) return out;
+        const World* from = snapshotAt(s.fromTick);
+        const World* to = snapshotAt(s.toTick);
+        if (!to) to = from;
+        if (!to) return out;
+        out.tick = to->tick;
+        const double alpha = std::clamp(s.alpha, 0.0, 1.0);
+        for (const auto& e : to->entities) {
+            const State* a = from ? from->find(e.id) : nullptr;
+            if constexpr (HasBlend<G>) {
+                if (a && a->index() == e.state.index()) {
+                    out.entities.push_back({e.id, G::blend(*a, e.state, alpha)});
+                    continue;
+                }
+            }
+            out.entities.push_back({e.id, (a && alpha < 0.5) ? *a : e.state});
+        }
+        return out;
+    }
+    /// The tick being rendered (fractional), as sent to the server with every input.
+    [[nodiscard]] double renderTick() const noexcept { return renderTick_.renderTick; }
+    /// The next tick the client will simulate.
+    [[nodiscard]] std::uint32_t clientTick() const noexcept { return nextTick_; }
+    [[nodiscard]] const ClockSync& clock() const noexcept { return clock_; }
+    [[nodiscard]] net::Client& transport() noexcept { return *client_; }
+
+    [[nodiscard]] ClientSessionStats stats() const {
+        ClientSessionStats s = stats_;
+        s.meanCorrectionError = stats_.corrections ? errorSum_ / static_cast<double>(stats_.corrections) : 0;
+        s.interpolationDelayTicks = timeline_.delayTicks();
+        s.renderedFrames = timeline_.stats().frames;
+        s.stalls = timeline_.stats().stalls;
+        s.extrapolations = timeline_.stats().extrapolations;
+        if (firstSnapshotAt_ && lastSnapshotAt_ > *firstSnapshotAt_) {
+            s.snapshotBytesPerSecond = static_cast<double>(snapshotBytes_) / (lastSnapshotAt_ - *firstSnapshotAt_);
+        }
+        return s;
+    }
+
+private:
+    static constexpr std::uint16_t kHello = static_cast<std::uint16_t>(detail::SessionMessage::Hello);
+    static constexpr std::uint16_t kInput = static_cast<std::uint16_t>(detail::SessionMessage::Input);
+    static constexpr std::uint16_t kSnapshot = static_cast<std::uint16_t>(detail::SessionMessage::Snapshot);
+    static constexpr std::uint16_t kEvent = static_cast<std::uint16_t>(detail::SessionMessage::Event);
+    static constexpr std::uint32_t kStartMarginTicks = 6;
+
+    ClientSession(ClientSessionConfig config, std::unique_ptr<net::Client> client, InterpolationTimeline timeline,
+                  ClockSync clock)
+        : config_(std::move(config)),
+          codec_(config_.codec),
+          client_(std::move(client)),
+          timeline_(std::move(timeline)),
+          clock_(std::move(clock)) {}
+
+    const World* snapshotAt(std::uint32_t tick) const {
+        for (const auto& s : received_) {
+            if (s.tick == tick) return &s;
+        }
+        return nullptr;
+    }
+
+    void onNetEvent(const net::Event& ev, double now) {
+        if (ev.type == net::Event::Type::Connected) {
+            const auto hello = net::encodeMessage(kHello, detail::HelloMessage{config_.spectator});
+            (void)client_->send(net::Channel::Reliable, hello);
+            return;
+        }
+        if (ev.type != net::Event::Type::Message) return;
+        const auto type = net::peekMessageType(ev.data);
+        if (!type) return;
+        if (*type == kEvent) {
+            if (auto msg = net::decodeMessage<detail::EventMessage>(kEvent, ev.data)) gameEvents_.push_back(std::move(msg->data));
+            return;
+        }
+        if (*type != kSnapshot) return;
+        net::DecodeLimits limits;
+        limits.maxBytes = 16 * 1024 * 1024;
+        limits.maxElements = limits.maxBytes;
+        auto msg = net::decodeMessage<detail::SnapshotMessage>(kSnapshot, ev.data, limits);
+        if (!msg) {
+            ++stats_.snapshotsDropped;
+            return;
+        }
+        onSnapshot(*msg, ev.data.size(), now);
+    }
+
+    void onSnapshot(detail::SnapshotMessage& msg, std::size_t wireBytes, double now) {
+        const auto header = G::Codec::peekHeader(msg.body);
+        if (!header || snapshotAt(msg.tick)) {
+            ++stats_.snapshotsDropped;
+            return;
+        }
+        const World* baseline = header->keyframe ? nullptr : snapshotAt(header->baselineTick);
+        auto decoded = codec_.decode(baseline, msg.body);
+        if (!decoded) {
+            ++stats_.snapshotsDropped;
+            return;
+        }
+        ++stats_.snapshotsReceived;
+        snapshotBytes_ += wireBytes;
+        if (!firstSnapshotAt_) firstSnapshotAt_ = now;
+        lastSnapshotAt_ = now;
+        stats_.baselineAgeTicks = header->keyframe ? 0 : msg.tick - header->baselineTick;
+        stats_.lateInputs = msg.lateInputs;
+        stats_.missingInputs = msg.missingInputs;
+        received_.push_back(std::move(*decoded));
+        while (received_.size() > config_.snapshotHistory) received_.pop_front();
+        if (latest_ && msg.tick <= *latest_) return;  // an older one, kept only as a baseline
+        latest_ = msg.tick;
+        timeline_.onSnapshot(msg.tick, now);
+        clock_.onServerTick(msg.tick, now);
+        if (msg.entity != 0) {
+            clock_.onInputFeedback(msg.inputLead);
+            stats_.inputLeadTicks = msg.inputLead;
+        }
+        controlled_ = msg.entity ? std::optional<EntityId>(msg.entity - 1) : std::nullopt;
+        reconcile(msg.tick, now);
+    }
+
+    /// Compares the prediction for `tick` with the authoritative state, then rebuilds the
+    /// prediction from it by replaying the inputs after it.
+    void reconcile(std::uint32_t tick, double now) {
+        const World& auth = *snapshotAt(tick);
+        std::optional<State> before;
+        if (controlled_) {
+            if (const State* p = predicted_.find(*controlled_)) before = *p;
+        }
+        if (controlled_) {
+            const State* truth = auth.find(*controlled_);
+            const auto it = predictedStates_.find(tick);
+            if (truth && it != predictedStates_.end() && !(it->second == *truth)) {
+                double error = 1.0;
+                if constexpr (HasError<G>) error = G::error(it->second, *truth);
+                ++stats_.corrections;
+                errorSum_ += error;
+                stats_.maxCorrectionError = std::max(stats_.maxCorrectionError, error);
+            }
+        }
+        predicted_ = auth;
+        predicted_.models.reset();
+        predictedStates_.erase(predictedStates_.begin(), predictedStates_.upper_bound(tick));
+        for (std::uint32_t t = tick + 1; t < nextTick_; ++t) {
+            const auto input = inputs_.find(t);
+            if (input == inputs_.end()) continue;
+            simulateLocal(t, input->second);
+        }
+        if (controlled_ && before) {
+            const State* after = predicted_.find(*controlled_);
+            if (after && !(*after == *before)) {
+                correctedFrom_ = visibleLocal(now).value_or(*before);
+                correctedAt_ = now;
+            }
+        }
+    }
+
+    void simulateLocal(std::uint32_t tick, const Input& input) {
+        if (!controlled_) return;
+        const PlayerInput<Input> mine{*controlled_, input, renderTick_.renderTick};
+        const SimulationContext ctx{tick, true, nullptr, false};
+        G::simulate(predicted_, std::span<const PlayerInput<Input>>(&mine, 1), ctx);
+        predicted_.tick = tick;
+        if (const State* s = predicted_.find(*controlled_)) predictedStates_[tick] = *s;
+    }
+
+    void predictTick(const InputSampler& sample) {
+        const std::uint32_t tick = nextTick_++;
+        if (config_.spectator || !controlled_) return;
+        const Input input = sample(tick);
+        inputs_[tick] = input;
+        while (inputs_.size() > 256) inputs_.erase(inputs_.begin());
+        while (predictedStates_.size() > 256) predictedStates_.erase(predictedStates_.begin());
+        simulateLocal(tick, input);
+        detail::InputMessage<Input> msg;
+        msg.ackTick = latest_ ? *latest_ + 1 : 0;
+        msg.newestTick = tick;
+        msg.renderTickQ = static_cast<std::uint32_t>(std::max(0.0, renderTick_.renderTick) * 16.0);
+        for (std::uint32_t i = 0; i < config_.inputRedundancy && i <= tick; ++i) {
+            const auto it = inputs_.find(tick - i);
+            if (it == inputs_.end()) break;
+            msg.inputs.push_back(it->second);
+        }
+        (void)client_->send(net::Channel::Unreliable, net::encodeMessage(kInput, msg));
+    }
+
+    ClientSessionConfig config_;
+    typename G::Codec codec_;
+    std::unique_ptr<net::Client> client_;
+    InterpolationTimeline timeline_;
+    ClockSync clock_;
+    std::deque<World> received_;
+    std::optional<std::uint32_t> latest_;
+    World predicted_;
+    std::optional<EntityId> controlled_;
+    std::map<std::uint32_t, Input> inputs_;
+    std::map<std::uint32_t, State> predictedStates_;
+    std::uint32_t nextTick_ = 0;
+    double localTick_ = 0;
+    std::optional<double> lastUpdate_;
+    InterpolationTimeline::Sample renderTick_;
+    std::optional<State> correctedFrom_;
+    double correctedAt_ = 0;
+    ClientSessionStats stats_;
+    double errorSum_ = 0;
+    std::uint64_t snapshotBytes_ = 0;
+    std::optional<double> firstSnapshotAt_;
+    double lastSnapshotAt_ = 0;
+    std::deque<std::vector<std::uint8_t>> gameEvents_;
+};
+
+}  // namespace tickwire::engine

@@ -1,0 +1,379 @@
+#pragma once
+/// \file server_session.hpp
+/// The authoritative server loop for a Game (game.hpp) over the secure transport: fixed
+/// tick, per-client input buffers, per-client delta snapshots against what each client
+/// acknowledged, a bandwidth budget with a priority accumulator, relevance, reliable
+/// events both ways, spectators and lag compensation.
+
+#include <tickwire/engine/game.hpp>
+#include <tickwire/engine/input_buffer.hpp>
+#include <tickwire/engine/lag_compensation.hpp>
+#include <tickwire/engine/priority.hpp>
+#include <tickwire/engine/snapshot.hpp>
+#include <tickwire/engine/tick_clock.hpp>
+#include <tickwire/net/messages.hpp>
+#include <tickwire/net/transport.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tickwire::engine {
+
+/// Server session configuration. validate() runs in create().
+struct ServerSessionConfig {
+    net::ServerConfig transport;
+    std::uint32_t tickRate = 60;                 ///< 1..1000 Hz
+    std::uint32_t snapshotRate = 30;             ///< 1..tickRate Hz; tickRate must be a multiple
+    std::size_t bytesPerSecondPerClient = 256 * 1024;  ///< snapshot budget per client (bytes/s)
+    std::uint32_t inputBufferTicks = 64;         ///< 2..4096
+    std::uint32_t snapshotHistory = 64;          ///< snapshots kept per client as possible baselines, 2..1024
+    std::uint32_t maxCatchUpTicks = 8;           ///< ticks simulated at most per update()
+    LagCompensationConfig lagCompensation;
+    bool lagCompensationEnabled = true;          ///< false: shots resolve at the current tick
+    SnapshotCodecConfig codec;
+
+    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const {
+        auto bad = [&](const char* text) -> Result<void> {
+            if (why) *why = text;
+            return fail(Error::InvalidConfig);
+        };
+        if (tickRate < 1 || tickRate > 1000) return bad("tickRate must be 1..1000");
+        if (snapshotRate < 1 || snapshotRate > tickRate || tickRate % snapshotRate != 0) {
+            return bad("snapshotRate must be 1..tickRate and divide it");
+        }
+        if (bytesPerSecondPerClient < 1024) return bad("bytesPerSecondPerClient must be at least 1024");
+        if (snapshotHistory < 2 || snapshotHistory > 1024) return bad("snapshotHistory must be 2..1024");
+        if (auto ok = InputBufferConfig{inputBufferTicks}.validate(why); !ok) return ok;
+        if (auto ok = lagCompensation.validate(why); !ok) return ok;
+        if (auto ok = transport.validate(why); !ok) return ok;
+        return {};
+    }
+};
+
+/// Per-client figures.
+struct ServerClientStats {
+    std::uint64_t missingInputs = 0;   ///< ticks simulated with the previous input repeated
+    std::uint64_t lateInputs = 0;      ///< inputs that arrived after their tick
+    std::uint64_t duplicateInputs = 0; ///< redundant copies (expected)
+    std::uint64_t snapshotsSent = 0;
+    std::uint64_t snapshotBytes = 0;
+    double snapshotBytesPerSecond = 0;
+    std::uint32_t baselineAgeTicks = 0; ///< age of the baseline the last snapshot used (0: keyframe)
+    std::uint64_t keyframes = 0;
+    std::uint64_t budgetLimited = 0;   ///< snapshots that left entities out for the budget
+};
+
+/// What the game hears from the session.
+template <class G>
+struct ServerSessionEvent {
+    enum class Type { Joined, Left, Message };
+    Type type = Type::Joined;
+    net::ClientId client;
+    std::uint64_t playerId = 0;             ///< the token's client id
+    std::optional<EntityId> entity;         ///< Joined/Left: the player's entity (none: spectator)
+    net::DisconnectReason reason = net::DisconnectReason::Unknown;  ///< Left
+    std::vector<std::uint8_t> data;         ///< Message: a game event sent by the client
+};
+
+template <Game G>
+class ServerSession {
+public:
+    using World = typename G::Codec::SnapshotType;
+    using Input = typename G::Input;
+    using Event = ServerSessionEvent<G>;
+
+    /// Errors: InvalidConfig, and those of net::Server::create.
+    [[nodiscard]] static Result<std::unique_ptr<ServerSession>> create(ServerSessionConfig config) {
+        if (auto ok = config.validate(); !ok) return fail(ok.error());
+        auto clock = TickClock::create({.tickRate = config.tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
+        auto history = HitHistory::create(config.lagCompensation);
+        if (!clock || !history) return fail(Error::InvalidConfig);
+        auto server = net::Server::create(config.transport);
+        if (!server) return fail(server.error());
+        return std::unique_ptr<ServerSession>(
+            new ServerSession(std::move(config), std::move(*server), std::move(*clock), std::move(*history)));
+    }
+
+    /// Services the network and simulates as many ticks as `nowMicros` (a monotonic clock,
+    /// injected) calls for, sending snapshots at the snapshot rate.
+    void update(std::uint64_t nowMicros) {
+        server_->update(0);
+        handleNetwork();
+        const std::uint32_t ticks = clock_.advance(nowMicros);
+        for (std::uint32_t i = 0; i < ticks; ++i) step();
+        server_->flush();
+    }
+
+    /// Simulates exactly one tick now (tests and tools that drive time themselves).
+    void step() {
+        const std::uint32_t tick = tick_;
+        inputs_.clear();
+        for (auto& [id, c] : clients_) {
+            if (!c.entity) continue;
+            // Until its first input arrives (or for ticks before the first it sent) a player
+            // idles; from then on a tick without its input repeats the last and is counted.
+            if (!c.firstInputTick || tick < *c.firstInputTick) {
+                inputs_.push_back(PlayerInput<Input>{*c.entity, Input{}, 0.0});
+                continue;
+            }
+            const Buffered b = c.inputs->take(tick);
+            inputs_.push_back(PlayerInput<Input>{*c.entity, b.input, b.renderTick});
+        }
+        const SimulationContext ctx{tick, false, &history_, config_.lagCompensationEnabled};
+        G::simulate(world_, std::span<const PlayerInput<Input>>(inputs_), ctx);
+        world_.tick = tick;
+        if constexpr (HasHitVolumes<G>) {
+            volumes_.clear();
+            G::hitVolumes(world_, volumes_);
+            history_.record(tick, volumes_);
+        }
+        ++tick_;
+        if (tick % (config_.tickRate / config_.snapshotRate) == 0) sendSnapshots();
+    }
+
+    [[nodiscard]] std::optional<Event> poll() {
+        if (events_.empty()) return std::nullopt;
+        Event e = std::move(events_.front());
+        events_.pop_front();
+        return e;
+    }
+
+    /// A reliable game event to one client. Errors: NotConnected, MessageTooLarge, QueueFull.
+    [[nodiscard]] Result<void> sendEvent(net::ClientId client, std::span<const std::uint8_t> data) {
+        const auto bytes = net::encodeMessage(kEvent, detail::EventMessage{{data.begin(), data.end()}});
+        return server_->send(client, net::Channel::Reliable, bytes);
+    }
+
+    /// The authoritative world; the game may change it between updates (spawn NPCs...).
+    [[nodiscard]] World& world() noexcept { return world_; }
+    /// The next tick to simulate.
+    [[nodiscard]] std::uint32_t tick() const noexcept { return tick_; }
+    [[nodiscard]] net::Server& transport() noexcept { return *server_; }
+    [[nodiscard]] const HitHistory& hitHistory() const noexcept { return history_; }
+    /// Errors: NotConnected.
+    [[nodiscard]] Result<ServerClientStats> stats(net::ClientId client) const {
+        const auto it = clients_.find(client.value);
+        if (it == clients_.end()) return fail(Error::NotConnected);
+        ServerClientStats s = it->second.stats;
+        const auto& in = it->second.inputs->stats();
+        s.missingInputs = in.missing;
+        s.lateInputs = in.late;
+        s.duplicateInputs = in.duplicates;
+        const double seconds = static_cast<double>(std::max<std::uint32_t>(1, tick_ - it->second.joinedTick)) /
+                               config_.tickRate;
+        s.snapshotBytesPerSecond = static_cast<double>(s.snapshotBytes) / seconds;
+        return s;
+    }
+
+private:
+    static constexpr std::uint16_t kHello = static_cast<std::uint16_t>(detail::SessionMessage::Hello);
+    static constexpr std::uint16_t kInput = static_cast<std::uint16_t>(detail::SessionMessage::Input);
+    static constexpr std::uint16_t kSnapshot = static_cast<std::uint16_t>(detail::SessionMessage::Snapshot);
+    static constexpr std::uint16_t kEvent = static_cast<std::uint16_t>(detail::SessionMessage::Event);
+    static constexpr std::size_t kMaxRedundantInputs = 32;
+
+    struct Buffered {
+        Input input{};
+        double renderTick = 0;
+    };
+
+    struct ClientState {
+        net::ClientId id;
+        std::uint64_t playerId = 0;
+        std::optional<EntityId> entity;
+        bool hello = false;
+        std::optional<std::uint32_t> firstInputTick;  // the oldest tick of the first input packet
+        std::unique_ptr<InputBuffer<Buffered>> inputs;
+        std::deque<World> sent;          // what this client was sent, with learned models
+        std::optional<std::uint32_t> acked;
+        PriorityAccumulator priorities;
+        ServerClientStats stats;
+        std::uint32_t joinedTick = 0;
+    };
+
+    ServerSession(ServerSessionConfig config, std::unique_ptr<net::Server> server, TickClock clock, HitHistory history)
+        : config_(std::move(config)),
+          codec_(config_.codec),
+          server_(std::move(server)),
+          clock_(std::move(clock)),
+          history_(std::move(history)) {}
+
+    void handleNetwork() {
+        while (auto ev = server_->poll()) {
+            switch (ev->type) {
+                case net::Event::Type::Connected: {
+                    ClientState c;
+                    c.id = ev->client;
+                    c.playerId = ev->tokenClientId;
+                    c.inputs = std::make_unique<InputBuffer<Buffered>>(
+                        *InputBuffer<Buffered>::create({config_.inputBufferTicks}));
+                    c.joinedTick = tick_;
+                    clients_.emplace(ev->client.value, std::move(c));
+                    break;
+                }
+                case net::Event::Type::Disconnected: {
+                    const auto it = clients_.find(ev->client.value);
+                    if (it == clients_.end()) break;
+                    if (it->second.hello) {
+                        if (it->second.entity) G::despawn(world_, *it->second.entity);
+                        events_.push_back(Event{Event::Type::Left, ev->client, it->second.playerId, it->second.entity,
+                                                ev->reason, {}});
+                    }
+                    clients_.erase(it);
+                    break;
+                }
+                case net::Event::Type::Message: onMessage(ev->client, ev->data); break;
+            }
+        }
+    }
+
+    void onMessage(net::ClientId from, std::span<const std::uint8_t> bytes) {
+        const auto it = clients_.find(from.value);
+        if (it == clients_.end()) return;
+        ClientState& c = it->second;
+        const auto type = net::peekMessageType(bytes);
+        if (!type) return;
+        if (*type == kInput) {
+            net::DecodeLimits limits;
+            limits.maxElements = kMaxRedundantInputs;
+            auto msg = net::decodeMessage<detail::InputMessage<Input>>(kInput, bytes, limits);
+            if (!msg) return;
+            if (msg->ackTick != 0) {
+                const std::uint32_t ack = msg->ackTick - 1;
+                if (!c.acked || ack > *c.acked) c.acked = ack;
+            }
+            const double render = static_cast<double>(msg->renderTickQ) / 16.0;
+            for (std::size_t i = 0; i < msg->inputs.size() && i <= msg->newestTick; ++i) {
+                c.inputs->add(msg->newestTick - static_cast<std::uint32_t>(i), Buffered{msg->inputs[i], render});
+            }
+            if (!c.firstInputTick && !msg->inputs.empty()) {
+                c.firstInputTick = msg->newestTick - static_cast<std::uint32_t>(
+                                                         std::min<std::size_t>(msg->inputs.size() - 1, msg->newestTick));
+            }
+        } else if (*type == kHello) {
+            auto msg = net::decodeMessage<detail::HelloMessage>(kHello, bytes);
+            if (!msg || c.hello) return;
+            c.hello = true;
+            if (!msg->spectator) c.entity = G::spawn(world_, c.playerId);
+            events_.push_back(Event{Event::Type::Joined, from, c.playerId, c.entity, {}, {}});
+        } else if (*type == kEvent) {
+            auto msg = net::decodeMessage<detail::EventMessage>(kEvent, bytes);
+            if (!msg) return;
+            events_.push_back(Event{Event::Type::Message, from, c.playerId, c.entity, {}, std::move(msg->data)});
+        }
+    }
+
+    /// What this client may see: the relevance hook decides (spectators see everything).
+    World viewFor(const ClientState& c) const {
+        World view;
+        view.tick = world_.tick;
+        if constexpr (HasRelevance<G>) {
+            if (c.entity) {
+                for (const auto& e : world_.entities) {
+                    if (e.id == *c.entity || G::relevant(world_, *c.entity, e.id)) view.entities.push_back(e);
+                }
+                return view;
+            }
+        }
+        view.entities = world_.entities;
+        return view;
+    }
+
+    const World* sentAt(const ClientState& c, std::uint32_t tick) const {
+        for (const auto& s : c.sent) {
+            if (s.tick == tick) return &s;
+        }
+        return nullptr;
+    }
+
+    /// Keeps the snapshot within the budget: entities that changed compete by accumulated
+    /// priority; those left out keep, in this client's view, the state it already has.
+    World limitToBudget(ClientState& c, const World& view, const World* baseline) {
+        const std::size_t budget = config_.bytesPerSecondPerClient / config_.snapshotRate;
+        std::vector<PriorityCandidate> candidates;
+        std::size_t total = 0;
+        for (const auto& e : view.entities) {
+            const auto* before = baseline ? baseline->find(e.id) : nullptr;
+            if (before && *before == e.state) continue;
+            // A rough cost: fields of the type, two bytes each new, one byte each changed.
+            const std::size_t fields = G::Codec::schema()[e.state.index()].size();
+            const std::size_t bytes = before ? 1 + fields : 2 + 2 * fields;
+            float priority = 1.0f;
+            if constexpr (HasPriority<G>) {
+                if (c.entity) priority = G::priority(world_, *c.entity, e.id);
+            }
+            if (c.entity && e.id == *c.entity) priority = 1e6f;  // a player always gets itself
+            candidates.push_back({e.id, priority, bytes});
+            total += bytes;
+        }
+        if (total <= budget) {
+            for (const auto& cand : candidates) c.priorities.forget(cand.id);
+            return view;
+        }
+        ++c.stats.budgetLimited;
+        const auto picked = c.priorities.select(candidates, budget);
+        World limited;
+        limited.tick = view.tick;
+        for (const auto& e : view.entities) {
+            const auto* before = baseline ? baseline->find(e.id) : nullptr;
+            const bool changed = !before || !(*before == e.state);
+            if (!changed || std::binary_search(picked.begin(), picked.end(), e.id)) {
+                limited.entities.push_back(e);
+            } else if (before) {
+                limited.entities.push_back({e.id, *before});
+            }
+        }
+        return limited;
+    }
+
+    void sendSnapshots() {
+        for (auto& [id, c] : clients_) {
+            if (!c.hello) continue;
+            const World* baseline = c.acked ? sentAt(c, *c.acked) : nullptr;
+            World view = limitToBudget(c, viewFor(c), baseline);
+            std::shared_ptr<const detail::CodecModels> learned;
+            auto body = codec_.encode(baseline, view, &learned);
+            if (!body) continue;
+            view.models = std::move(learned);
+            detail::SnapshotMessage msg;
+            msg.tick = view.tick;
+            msg.entity = c.entity ? *c.entity + 1 : 0;
+            const auto newest = c.inputs->newestTick();
+            msg.inputLead = newest ? static_cast<std::int32_t>(static_cast<std::int64_t>(*newest) - view.tick) : 0;
+            msg.lateInputs = c.inputs->stats().late;
+            msg.missingInputs = c.inputs->stats().missing;
+            msg.body = std::move(*body);
+            const auto bytes = net::encodeMessage(kSnapshot, msg);
+            // Snapshots that fit one datagram go unreliable and newest-wins; larger ones
+            // (keyframes of big worlds) go reliable, which fragments.
+            const auto channel = bytes.size() <= 1200 ? net::Channel::Sequenced : net::Channel::Reliable;
+            if (!server_->send(c.id, channel, bytes)) continue;
+            ++c.stats.snapshotsSent;
+            c.stats.snapshotBytes += bytes.size();
+            c.stats.baselineAgeTicks = baseline ? view.tick - baseline->tick : 0;
+            if (!baseline) ++c.stats.keyframes;
+            c.sent.push_back(std::move(view));
+            while (c.sent.size() > config_.snapshotHistory) c.sent.pop_front();
+        }
+    }
+
+    ServerSessionConfig config_;
+    typename G::Codec codec_;
+    std::unique_ptr<net::Server> server_;
+    TickClock clock_;
+    HitHistory history_;
+    World world_;
+    std::uint32_t tick_ = 0;
+    std::map<std::uint64_t, ClientState> clients_;
+    std::deque<Event> events_;
+    std::vector<PlayerInput<Input>> inputs_;
+    std::vector<HitVolume> volumes_;
+};
+
+}  // namespace tickwire::engine
