@@ -133,3 +133,182 @@ TEST_CASE("a client alone at 100 ms RTT, +-20 ms jitter and 5% loss ends where t
     CHECK(stats.lateInputs == 0);
     CHECK(stats.snapshotsReceived > 100);
 }
+
+TEST_CASE("when the server diverges from the prediction, corrections happen and converge") {
+    Rig rig(link(50, 10, 5));
+    // Two players walk into each other: neither client knows the other's input, so the
+    // push is a surprise to both predictions.
+    auto walk = [](int dir) {
+        return [dir](std::uint32_t) {
+            PawnInput in;
+            in.dx = static_cast<std::int8_t>(dir);
+            return in;
+        };
+    };
+    auto& a = rig.addClient(10, walk(+1));  // spawns at x = 50,000
+    auto& b = rig.addClient(11, walk(-1));  // spawns at x = 55,000
+    REQUIRE(rig.waitJoined());
+    rig.run(4.0);
+    const auto corrections = a.stats().corrections + b.stats().corrections;
+    CHECK(corrections > 0);
+    CHECK(a.stats().maxCorrectionError > 0);
+    // Then both stand still: the predictions settle on the server's positions.
+    rig.inputs[0] = [](std::uint32_t) { return PawnInput{}; };
+    rig.inputs[1] = [](std::uint32_t) { return PawnInput{}; };
+    rig.run(1.5);
+    const auto settled = a.stats().corrections + b.stats().corrections;
+    rig.run(1.0);
+    CHECK(a.stats().corrections + b.stats().corrections == settled);
+    CHECK(std::get<test::Pawn>(*a.visibleLocal(nowSeconds() + 1)) == std::get<test::Pawn>(*rig.serverState(10)));
+    CHECK(std::get<test::Pawn>(*b.visibleLocal(nowSeconds() + 1)) == std::get<test::Pawn>(*rig.serverState(11)));
+}
+
+TEST_CASE("remote interpolation stalls on fewer than 1% of rendered frames at 5% loss") {
+    Rig rig(link(50, 10, 5));
+    auto& watcher = rig.addClient(20);
+    rig.addClient(21, scripted(1u << 30));
+    REQUIRE(rig.waitJoined());
+    rig.run(1.0);  // warm-up: the delay adapts
+    const auto before = watcher.stats();
+    std::uint64_t framesWithMover = 0;
+    rig.run(6.0, [&] {
+        if (watcher.interpolated().find(21) != nullptr) ++framesWithMover;
+    });
+    const auto after = watcher.stats();
+    const auto frames = after.renderedFrames - before.renderedFrames;
+    const auto stalls = after.stalls - before.stalls;
+    REQUIRE(frames > 300);
+    CHECK(framesWithMover * 10 > frames * 9);
+    CHECK(static_cast<double>(stalls) < 0.01 * static_cast<double>(frames));
+    CHECK(after.interpolationDelayTicks > 0);
+}
+
+namespace {
+
+/// Runs one shot at a target crossing the shooter's view at 150 ms RTT; returns the
+/// target's hit count on the server.
+std::int64_t shootAtCrossingTarget(bool compensate) {
+    ServerSessionConfig config;
+    config.lagCompensationEnabled = compensate;
+    Rig rig(link(75, 0, 0), config);
+    test::Pawn target;
+    target.x.set(-20000);
+    target.y.set(3000);
+    rig.server->world().set(TestGame::kTarget, target);
+    bool fired = false;
+    Client* shooter = nullptr;
+    shooter = &rig.addClient(1, [&](std::uint32_t) {
+        PawnInput in;
+        if (fired || shooter->authoritative() == nullptr || shooter->clientTick() < 200) return in;
+        // Aim exactly where the target is drawn on this screen right now.
+        const auto view = shooter->interpolated();
+        const auto* seen = view.find(TestGame::kTarget);
+        const auto* me = shooter->predicted().find(1);
+        if (!seen || !me) return in;
+        in.fire = true;
+        in.aimX = static_cast<std::int32_t>(std::get<test::Pawn>(*seen).x.get());
+        in.aimY = static_cast<std::int32_t>(std::get<test::Pawn>(*seen).y.get());
+        fired = true;
+        return in;
+    });
+    REQUIRE(rig.waitJoined());
+    rig.run(5.0);
+    REQUIRE(fired);
+    return std::get<test::Pawn>(*rig.serverState(TestGame::kTarget)).hits.get();
+}
+
+}  // namespace
+
+TEST_CASE("a shot that hits a moving target on the shooter's screen hits on the server only with lag compensation") {
+    CHECK(shootAtCrossingTarget(true) == 1);
+    CHECK(shootAtCrossingTarget(false) == 0);
+}
+
+TEST_CASE("a client with a third of the bandwidth it needs still gets every entity's latest state within a few snapshots") {
+    ServerSessionConfig config;
+    // 300 NPCs change every tick; each costs about 4 bytes in a delta: ~1,200 bytes per
+    // snapshot. The budget allows a third of that.
+    config.bytesPerSecondPerClient = 400 * 30;
+    Rig rig(link(20, 0, 0), config);
+    for (EntityId i = 0; i < 300; ++i) rig.server->world().set(TestGame::kFirstNpc + i, test::Pawn{});
+    ClientSessionConfig spectator;
+    spectator.spectator = true;
+    auto& client = rig.addClient(30, {}, spectator);
+    REQUIRE(rig.waitJoined());
+    std::uint32_t worstStaleness = 0;
+    rig.run(4.0, [&] {
+        const auto* view = client.authoritative();
+        if (view == nullptr || view->tick < 120) return;
+        // Every NPC moves 1 mm per tick: how many ticks behind is the client's copy?
+        const auto serverNow = std::get<test::Pawn>(*rig.serverState(TestGame::kFirstNpc)).x.get();
+        const auto serverTick = static_cast<std::int64_t>(rig.server->tick()) - 1;
+        const auto atSnapshot = serverNow - (serverTick - static_cast<std::int64_t>(view->tick));
+        for (EntityId i = 0; i < 300; ++i) {
+            const auto* npc = view->find(TestGame::kFirstNpc + i);
+            REQUIRE(npc);
+            const auto behind = atSnapshot - std::get<test::Pawn>(*npc).x.get();
+            worstStaleness = std::max(worstStaleness, static_cast<std::uint32_t>(std::max<std::int64_t>(0, behind)));
+        }
+    });
+    const auto ids = rig.server->transport().clients();
+    REQUIRE(ids.size() == 1);
+    const auto stats = *rig.server->stats(ids[0]);
+    CHECK(stats.budgetLimited > 0);
+    MESSAGE("worst staleness " << worstStaleness << " ticks");
+    CHECK(worstStaleness <= 20);  // ten snapshots
+    CHECK_FALSE(client.controlled().has_value());
+}
+
+TEST_CASE("server and client step counts stay in lockstep: no drift") {
+    const char* env = std::getenv("TICKWIRE_SOAK_SECONDS");
+    const double seconds = env ? std::atof(env) : 12.0;  // the long form runs 60
+    Rig rig(link(50, 10, 5));
+    auto& client = rig.addClient(40, scripted(1u << 30));
+    REQUIRE(rig.waitJoined());
+    rig.run(3.0);
+    const auto lead = [&] {
+        return static_cast<std::int64_t>(client.clientTick()) - static_cast<std::int64_t>(rig.server->tick());
+    };
+    const auto early = lead();
+    std::int64_t low = early;
+    std::int64_t high = early;
+    rig.run(seconds, [&] {
+        low = std::min(low, lead());
+        high = std::max(high, lead());
+    });
+    CHECK(high - low <= 6);
+    CHECK(std::abs(lead() - early) <= 3);
+    CHECK(client.stats().missingInputs == 0);
+}
+
+TEST_CASE("game events travel reliably both ways and a spectator owns no entity") {
+    Rig rig(link(10, 0, 0));
+    auto& player = rig.addClient(50);
+    ClientSessionConfig spectate;
+    spectate.spectator = true;
+    auto& watcher = rig.addClient(51, {}, spectate);
+    REQUIRE(rig.waitJoined());
+    CHECK(player.controlled() == EntityId{50});
+    CHECK_FALSE(watcher.controlled().has_value());
+    CHECK(rig.server->world().find(51) == nullptr);
+    CHECK(watcher.authoritative()->find(50) != nullptr);
+
+    const std::vector<std::uint8_t> hello = {1, 2, 3};
+    REQUIRE(player.sendEvent(hello));
+    std::optional<ServerSessionEvent<TestGame>> got;
+    rig.run(0.5, [&] {
+        while (auto ev = rig.server->poll()) {
+            if (ev->type == ServerSessionEvent<TestGame>::Type::Message) got = ev;
+        }
+    });
+    REQUIRE(got);
+    CHECK(got->data == hello);
+    CHECK(got->playerId == 50);
+    REQUIRE(rig.server->sendEvent(got->client, std::vector<std::uint8_t>{9}));
+    std::optional<std::vector<std::uint8_t>> back;
+    rig.run(0.5, [&] {
+        if (auto ev = player.pollEvent()) back = ev;
+    });
+    REQUIRE(back);
+    CHECK(*back == std::vector<std::uint8_t>{9});
+}

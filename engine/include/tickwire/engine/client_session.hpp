@@ -335,16 +335,20 @@ private:
 
     void predictTick(const InputSampler& sample) {
         const std::uint32_t tick = nextTick_++;
-        if (config_.spectator || !controlled_) return;
+        detail::InputMessage<Input> msg;
+        msg.ackTick = latest_ ? *latest_ + 1 : 0;
+        msg.newestTick = tick;
+        msg.renderTickQ = static_cast<std::uint32_t>(std::max(0.0, renderTick_.renderTick) * 16.0);
+        if (config_.spectator || !controlled_) {
+            // No inputs, but the acknowledgement keeps this client's snapshots deltas.
+            (void)client_->send(net::Channel::Unreliable, net::encodeMessage(kInput, msg));
+            return;
+        }
         const Input input = sample(tick);
         inputs_[tick] = input;
         while (inputs_.size() > 256) inputs_.erase(inputs_.begin());
         while (predictedStates_.size() > 256) predictedStates_.erase(predictedStates_.begin());
         simulateLocal(tick, input);
-        detail::InputMessage<Input> msg;
-        msg.ackTick = latest_ ? *latest_ + 1 : 0;
-        msg.newestTick = tick;
-        msg.renderTickQ = static_cast<std::uint32_t>(std::max(0.0, renderTick_.renderTick) * 16.0);
         for (std::uint32_t i = 0; i < config_.inputRedundancy && i <= tick; ++i) {
             const auto it = inputs_.find(tick - i);
             if (it == inputs_.end()) break;

@@ -292,41 +292,50 @@ private:
         return nullptr;
     }
 
-    /// Keeps the snapshot within the budget: entities that changed compete by accumulated
-    /// priority; those left out keep, in this client's view, the state it already has.
+    /// Keeps the snapshot within the budget. Each entity is shown to this client as it was
+    /// in the last snapshot sent to it (so nothing ever goes back in time), and entities
+    /// whose current state differs from that compete by accumulated priority for the bytes
+    /// left once the unacknowledged changes, which every delta must repeat, are paid for.
     World limitToBudget(ClientState& c, const World& view, const World* baseline) {
         const std::size_t budget = config_.bytesPerSecondPerClient / config_.snapshotRate;
+        const World* previous = c.sent.empty() ? nullptr : &c.sent.back();
+        // A rough cost: one byte per field of an entity the client has, two of a new one.
+        auto cost = [](const typename World::State& s, bool known) {
+            const std::size_t fields = G::Codec::schema()[s.index()].size();
+            return known ? 1 + fields : 2 + 2 * fields;
+        };
         std::vector<PriorityCandidate> candidates;
-        std::size_t total = 0;
+        std::size_t committed = 0;
+        std::size_t wanted = 0;
         for (const auto& e : view.entities) {
-            const auto* before = baseline ? baseline->find(e.id) : nullptr;
-            if (before && *before == e.state) continue;
-            // A rough cost: fields of the type, two bytes each new, one byte each changed.
-            const std::size_t fields = G::Codec::schema()[e.state.index()].size();
-            const std::size_t bytes = before ? 1 + fields : 2 + 2 * fields;
+            const auto* shown = previous ? previous->find(e.id) : nullptr;
+            const auto* base = baseline ? baseline->find(e.id) : nullptr;
+            if (shown && !(base && *base == *shown)) committed += cost(*shown, base != nullptr);
+            if (shown && *shown == e.state) continue;
             float priority = 1.0f;
             if constexpr (HasPriority<G>) {
                 if (c.entity) priority = G::priority(world_, *c.entity, e.id);
             }
             if (c.entity && e.id == *c.entity) priority = 1e6f;  // a player always gets itself
+            const std::size_t bytes = cost(e.state, base != nullptr);
             candidates.push_back({e.id, priority, bytes});
-            total += bytes;
+            wanted += bytes;
         }
-        if (total <= budget) {
+        if (committed + wanted <= budget) {
             for (const auto& cand : candidates) c.priorities.forget(cand.id);
             return view;
         }
         ++c.stats.budgetLimited;
-        const auto picked = c.priorities.select(candidates, budget);
+        const std::size_t left = budget > committed ? budget - committed : 0;
+        const auto picked = c.priorities.select(candidates, left);
         World limited;
         limited.tick = view.tick;
         for (const auto& e : view.entities) {
-            const auto* before = baseline ? baseline->find(e.id) : nullptr;
-            const bool changed = !before || !(*before == e.state);
-            if (!changed || std::binary_search(picked.begin(), picked.end(), e.id)) {
+            const auto* shown = previous ? previous->find(e.id) : nullptr;
+            if ((shown && *shown == e.state) || std::binary_search(picked.begin(), picked.end(), e.id)) {
                 limited.entities.push_back(e);
-            } else if (before) {
-                limited.entities.push_back({e.id, *before});
+            } else if (shown) {
+                limited.entities.push_back({e.id, *shown});
             }
         }
         return limited;
