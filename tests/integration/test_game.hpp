@@ -132,3 +132,19 @@ struct TestGame {
 };
 
 }  // namespace tickwire::test
+
+namespace tickwire::test {
+
+/// The same game with an area of interest: a player sees only pawns within 10 m.
+struct NearSightedGame : TestGame {
+    static bool relevant(const World& world, EntityId viewer, EntityId other) {
+        const auto* a = world.find(viewer);
+        const auto* b = world.find(other);
+        if (!a || !b) return false;
+        const auto& pa = std::get<Pawn>(*a);
+        const auto& pb = std::get<Pawn>(*b);
+        return std::abs(pa.x.get() - pb.x.get()) <= 10000 && std::abs(pa.y.get() - pb.y.get()) <= 10000;
+    }
+};
+
+}  // namespace tickwire::test
