@@ -133,7 +133,7 @@ public:
 
     /// A reliable game event to the server. Errors: NotConnected, MessageTooLarge, QueueFull.
     [[nodiscard]] Result<void> sendEvent(std::span<const std::uint8_t> data) {
-        const auto bytes = net::encodeMessage(kEvent, detail::EventMessage{{data.begin(), data.end()}});
+        const auto bytes = net::encodeMessage(detail::kEvent, detail::EventMessage{{data.begin(), data.end()}});
         return client_->send(net::Channel::Reliable, bytes);
     }
     /// The next game event from the server, if any.
@@ -209,10 +209,6 @@ public:
     }
 
 private:
-    static constexpr std::uint16_t kHello = static_cast<std::uint16_t>(detail::SessionMessage::Hello);
-    static constexpr std::uint16_t kInput = static_cast<std::uint16_t>(detail::SessionMessage::Input);
-    static constexpr std::uint16_t kSnapshot = static_cast<std::uint16_t>(detail::SessionMessage::Snapshot);
-    static constexpr std::uint16_t kEvent = static_cast<std::uint16_t>(detail::SessionMessage::Event);
     static constexpr std::uint32_t kStartMarginTicks = 6;
 
     ClientSession(ClientSessionConfig config, std::unique_ptr<net::Client> client, InterpolationTimeline timeline,
@@ -232,22 +228,22 @@ private:
 
     void onNetEvent(const net::Event& ev, double now) {
         if (ev.type == net::Event::Type::Connected) {
-            const auto hello = net::encodeMessage(kHello, detail::HelloMessage{config_.spectator});
+            const auto hello = net::encodeMessage(detail::kHello, detail::HelloMessage{config_.spectator});
             (void)client_->send(net::Channel::Reliable, hello);
             return;
         }
         if (ev.type != net::Event::Type::Message) return;
         const auto type = net::peekMessageType(ev.data);
         if (!type) return;
-        if (*type == kEvent) {
-            if (auto msg = net::decodeMessage<detail::EventMessage>(kEvent, ev.data)) gameEvents_.push_back(std::move(msg->data));
+        if (*type == detail::kEvent) {
+            if (auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, ev.data)) gameEvents_.push_back(std::move(msg->data));
             return;
         }
-        if (*type != kSnapshot) return;
+        if (*type != detail::kSnapshot) return;
         net::DecodeLimits limits;
         limits.maxBytes = 16 * 1024 * 1024;
         limits.maxElements = limits.maxBytes;
-        auto msg = net::decodeMessage<detail::SnapshotMessage>(kSnapshot, ev.data, limits);
+        auto msg = net::decodeMessage<detail::SnapshotMessage>(detail::kSnapshot, ev.data, limits);
         if (!msg) {
             ++stats_.snapshotsDropped;
             return;
@@ -341,7 +337,7 @@ private:
         msg.renderTickQ = static_cast<std::uint32_t>(std::max(0.0, renderTick_.renderTick) * 16.0);
         if (config_.spectator || !controlled_) {
             // No inputs, but the acknowledgement keeps this client's snapshots deltas.
-            (void)client_->send(net::Channel::Unreliable, net::encodeMessage(kInput, msg));
+            (void)client_->send(net::Channel::Unreliable, net::encodeMessage(detail::kInput, msg));
             return;
         }
         const Input input = sample(tick);
@@ -354,7 +350,7 @@ private:
             if (it == inputs_.end()) break;
             msg.inputs.push_back(it->second);
         }
-        (void)client_->send(net::Channel::Unreliable, net::encodeMessage(kInput, msg));
+        (void)client_->send(net::Channel::Unreliable, net::encodeMessage(detail::kInput, msg));
     }
 
     ClientSessionConfig config_;

@@ -88,8 +88,13 @@ concept HasBlend = requires(const typename G::Codec::SnapshotType::State& a, dou
 
 namespace detail {
 
-/// Message kinds of the session protocol (first byte of every transport message).
-enum class SessionMessage : std::uint16_t { Hello = 1, Input = 2, Snapshot = 3, Event = 4 };
+/// Message type ids of the session protocol (docs/PROTOCOL.md §7).
+inline constexpr std::uint16_t kHello = 1;
+inline constexpr std::uint16_t kInput = 2;
+inline constexpr std::uint16_t kSnapshot = 3;
+inline constexpr std::uint16_t kEvent = 4;
+/// Most inputs one Input message may carry.
+inline constexpr std::size_t kMaxRedundantInputs = 32;
 
 /// Client -> server, reliable, once after connecting.
 struct HelloMessage {

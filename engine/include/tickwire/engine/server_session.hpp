@@ -146,7 +146,7 @@ public:
 
     /// A reliable game event to one client. Errors: NotConnected, MessageTooLarge, QueueFull.
     [[nodiscard]] Result<void> sendEvent(net::ClientId client, std::span<const std::uint8_t> data) {
-        const auto bytes = net::encodeMessage(kEvent, detail::EventMessage{{data.begin(), data.end()}});
+        const auto bytes = net::encodeMessage(detail::kEvent, detail::EventMessage{{data.begin(), data.end()}});
         return server_->send(client, net::Channel::Reliable, bytes);
     }
 
@@ -172,11 +172,6 @@ public:
     }
 
 private:
-    static constexpr std::uint16_t kHello = static_cast<std::uint16_t>(detail::SessionMessage::Hello);
-    static constexpr std::uint16_t kInput = static_cast<std::uint16_t>(detail::SessionMessage::Input);
-    static constexpr std::uint16_t kSnapshot = static_cast<std::uint16_t>(detail::SessionMessage::Snapshot);
-    static constexpr std::uint16_t kEvent = static_cast<std::uint16_t>(detail::SessionMessage::Event);
-    static constexpr std::size_t kMaxRedundantInputs = 32;
 
     struct Buffered {
         Input input{};
@@ -239,10 +234,10 @@ private:
         ClientState& c = it->second;
         const auto type = net::peekMessageType(bytes);
         if (!type) return;
-        if (*type == kInput) {
+        if (*type == detail::kInput) {
             net::DecodeLimits limits;
-            limits.maxElements = kMaxRedundantInputs;
-            auto msg = net::decodeMessage<detail::InputMessage<Input>>(kInput, bytes, limits);
+            limits.maxElements = detail::kMaxRedundantInputs;
+            auto msg = net::decodeMessage<detail::InputMessage<Input>>(detail::kInput, bytes, limits);
             if (!msg) return;
             if (msg->ackTick != 0) {
                 const std::uint32_t ack = msg->ackTick - 1;
@@ -256,14 +251,14 @@ private:
                 c.firstInputTick = msg->newestTick - static_cast<std::uint32_t>(
                                                          std::min<std::size_t>(msg->inputs.size() - 1, msg->newestTick));
             }
-        } else if (*type == kHello) {
-            auto msg = net::decodeMessage<detail::HelloMessage>(kHello, bytes);
+        } else if (*type == detail::kHello) {
+            auto msg = net::decodeMessage<detail::HelloMessage>(detail::kHello, bytes);
             if (!msg || c.hello) return;
             c.hello = true;
             if (!msg->spectator) c.entity = G::spawn(world_, c.playerId);
             events_.push_back(Event{Event::Type::Joined, from, c.playerId, c.entity, {}, {}});
-        } else if (*type == kEvent) {
-            auto msg = net::decodeMessage<detail::EventMessage>(kEvent, bytes);
+        } else if (*type == detail::kEvent) {
+            auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, bytes);
             if (!msg) return;
             events_.push_back(Event{Event::Type::Message, from, c.playerId, c.entity, {}, std::move(msg->data)});
         }
@@ -358,7 +353,7 @@ private:
             msg.lateInputs = c.inputs->stats().late;
             msg.missingInputs = c.inputs->stats().missing;
             msg.body = std::move(*body);
-            const auto bytes = net::encodeMessage(kSnapshot, msg);
+            const auto bytes = net::encodeMessage(detail::kSnapshot, msg);
             // Snapshots that fit one datagram go unreliable and newest-wins; larger ones
             // (keyframes of big worlds) go reliable, which fragments.
             const auto channel = bytes.size() <= 1200 ? net::Channel::Sequenced : net::Channel::Reliable;
