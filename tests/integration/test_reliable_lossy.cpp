@@ -28,6 +28,19 @@ struct LossyLink {
         client = f.client(token, cc);
     }
 
+    /// Connects through the relay; true once both ends see the connection.
+    bool connect() {
+        if (!client->connect()) return false;
+        return pumpUntil([&] { step(); },
+                         [&] {
+                             while (auto ev = f.server->poll()) {
+                                 if (ev->type == Event::Type::Connected) id = ev->client;
+                             }
+                             return client->connected() && id.has_value();
+                         },
+                         20000);
+    }
+
     void step() {
         f.server->update(0);
         relay->update();
@@ -46,13 +59,7 @@ TEST_CASE("10,000 reliable messages arrive complete and in order through 20% los
     sim.duplicatePct = 5;
     sim.seed = 7;
     LossyLink link(sim);
-    REQUIRE(link.client->connect());
-    REQUIRE(pumpUntil([&] { link.step(); }, [&] {
-        while (auto ev = link.f.server->poll()) {
-            if (ev->type == Event::Type::Connected) link.id = ev->client;
-        }
-        return link.client->connected() && link.id;
-    }, 20000));
+    REQUIRE(link.connect());
 
     constexpr std::uint32_t kCount = 10000;
     std::uint32_t sent = 0;
@@ -93,13 +100,7 @@ TEST_CASE("a 200 KiB reliable message round-trips through a lossy link") {
     sim.lossPct = 5;
     sim.seed = 3;
     LossyLink link(sim);
-    REQUIRE(link.client->connect());
-    REQUIRE(pumpUntil([&] { link.step(); }, [&] {
-        while (auto ev = link.f.server->poll()) {
-            if (ev->type == Event::Type::Connected) link.id = ev->client;
-        }
-        return link.client->connected() && link.id;
-    }, 20000));
+    REQUIRE(link.connect());
     std::vector<std::uint8_t> big(200 * 1024);
     for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7 + i / 256);
     REQUIRE(link.client->send(Channel::Reliable, big));
