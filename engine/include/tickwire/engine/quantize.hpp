@@ -44,13 +44,51 @@ constexpr std::uint64_t roundToStep(double t, std::uint64_t max) {
     return std::min(static_cast<std::uint64_t>(rounded), max);
 }
 
+/// The part every single-integer quantized type shares: the stored integer
+/// 0..MaxQuantized, its accessors, equality and its Cereal form (one field of Bits bits).
+template <std::uint64_t MaxQuantized, std::uint8_t Bits>
+class QuantizedValue {
+public:
+    /// The stored integer, 0..MaxQuantized.
+    [[nodiscard]] std::uint64_t quantized() const noexcept { return q_; }
+
+    /// Sets the stored integer; false (and no change) when it exceeds MaxQuantized.
+    bool setQuantized(std::uint64_t q) noexcept {
+        if (q > MaxQuantized) return false;
+        q_ = q;
+        return true;
+    }
+
+    /// Equal when the quantized integers are equal.
+    bool operator==(const QuantizedValue&) const = default;
+
+    /// Cereal: one field of Bits bits.
+    template <class Archive>
+    void save(Archive& archive) const {
+        archive(QuantizedField{q_, Bits});
+    }
+
+    /// Cereal: throws cereal::Exception when the stored integer exceeds MaxQuantized.
+    template <class Archive>
+    void load(Archive& archive) {
+        QuantizedField field{0, Bits};
+        archive(field);
+        if (field.value > MaxQuantized) throw cereal::Exception("quantized value out of range");
+        q_ = field.value;
+    }
+
+protected:
+    std::uint64_t q_ = 0;
+};
+
 }  // namespace detail
 
 /// A real number in [Min, Max] stored as an integer 0..kMaxQuantized of steps no larger than
 /// Resolution: every value in range comes back within Resolution / 2 (plus double rounding).
 /// Example: `BoundedFloat<-256.0, 256.0, 0.01>` uses 51200 steps of 0.01 in 16 bits.
 template <double Min, double Max, double Resolution>
-class BoundedFloat {
+class BoundedFloat
+    : public detail::QuantizedValue<detail::stepsFor(Max - Min, Resolution), bitsFor(detail::stepsFor(Max - Min, Resolution))> {
     static_assert(Min < Max, "BoundedFloat needs Min < Max");
     static_assert(Resolution > 0.0, "BoundedFloat needs Resolution > 0");
     static_assert((Max - Min) / Resolution < detail::kTwoTo64, "BoundedFloat: too many steps for 64 bits");
@@ -76,57 +114,31 @@ public:
     /// Clamps `value` into [Min, Max] and rounds it to the nearest step; NaN becomes Min.
     void set(double value) noexcept {
         if (!(value > Min)) {
-            q_ = 0;
+            this->q_ = 0;
         } else if (value >= Max) {
-            q_ = kMaxQuantized;
+            this->q_ = kMaxQuantized;
         } else {
-            q_ = detail::roundToStep((value - Min) / (Max - Min) * static_cast<double>(kMaxQuantized),
+            this->q_ = detail::roundToStep((value - Min) / (Max - Min) * static_cast<double>(kMaxQuantized),
                                      kMaxQuantized);
         }
     }
 
     /// The real value: Min + quantized() × kStep, exactly Max at the top.
     [[nodiscard]] double get() const noexcept {
-        if (q_ >= kMaxQuantized) return Max;
-        return std::min(Min + static_cast<double>(q_) * kStep, Max);
-    }
-
-    /// The stored integer, 0..kMaxQuantized.
-    [[nodiscard]] std::uint64_t quantized() const noexcept { return q_; }
-
-    /// Sets the stored integer; false (and no change) when it exceeds kMaxQuantized.
-    bool setQuantized(std::uint64_t q) noexcept {
-        if (q > kMaxQuantized) return false;
-        q_ = q;
-        return true;
+        if (this->q_ >= kMaxQuantized) return Max;
+        return std::min(Min + static_cast<double>(this->q_) * kStep, Max);
     }
 
     /// Equal when the quantized integers are equal.
     bool operator==(const BoundedFloat&) const = default;
-
-    /// Cereal: one field of kBits bits.
-    template <class Archive>
-    void save(Archive& archive) const {
-        archive(QuantizedField{q_, kBits});
-    }
-
-    /// Cereal: throws cereal::Exception when the stored integer exceeds kMaxQuantized.
-    template <class Archive>
-    void load(Archive& archive) {
-        QuantizedField field{0, kBits};
-        archive(field);
-        if (field.value > kMaxQuantized) throw cereal::Exception("BoundedFloat: quantized value out of range");
-        q_ = field.value;
-    }
-
-private:
-    std::uint64_t q_ = 0;
 };
 
 /// An integer in [Min, Max], stored as value - Min in kBits bits.
 /// Example: `BoundedInt<0, 100>` for health uses 7 bits.
 template <std::int64_t Min, std::int64_t Max>
-class BoundedInt {
+class BoundedInt
+    : public detail::QuantizedValue<static_cast<std::uint64_t>(Max) - static_cast<std::uint64_t>(Min),
+                                    bitsFor(static_cast<std::uint64_t>(Max) - static_cast<std::uint64_t>(Min))> {
     static_assert(Min < Max, "BoundedInt needs Min < Max");
 
 public:
@@ -147,44 +159,16 @@ public:
     /// Clamps `value` into [Min, Max].
     void set(std::int64_t value) noexcept {
         value = std::clamp(value, Min, Max);
-        q_ = static_cast<std::uint64_t>(value) - static_cast<std::uint64_t>(Min);
+        this->q_ = static_cast<std::uint64_t>(value) - static_cast<std::uint64_t>(Min);
     }
 
     /// The value, Min..Max.
     [[nodiscard]] std::int64_t get() const noexcept {
-        return static_cast<std::int64_t>(static_cast<std::uint64_t>(Min) + q_);
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(Min) + this->q_);
     }
 
-    /// The stored integer value - Min, 0..kMaxQuantized.
-    [[nodiscard]] std::uint64_t quantized() const noexcept { return q_; }
-
-    /// Sets the stored integer; false (and no change) when it exceeds kMaxQuantized.
-    bool setQuantized(std::uint64_t q) noexcept {
-        if (q > kMaxQuantized) return false;
-        q_ = q;
-        return true;
-    }
-
-    /// Equal when the values are equal.
+    /// Equal when the quantized integers are equal.
     bool operator==(const BoundedInt&) const = default;
-
-    /// Cereal: one field of kBits bits.
-    template <class Archive>
-    void save(Archive& archive) const {
-        archive(QuantizedField{q_, kBits});
-    }
-
-    /// Cereal: throws cereal::Exception when the stored integer exceeds kMaxQuantized.
-    template <class Archive>
-    void load(Archive& archive) {
-        QuantizedField field{0, kBits};
-        archive(field);
-        if (field.value > kMaxQuantized) throw cereal::Exception("BoundedInt: quantized value out of range");
-        q_ = field.value;
-    }
-
-private:
-    std::uint64_t q_ = 0;
 };
 
 /// Two components, serialized x then y.
@@ -343,7 +327,7 @@ private:
 /// An angle in radians, wrapped into [-π, π) and stored as 0..2^Bits - 1 steps of 2π / 2^Bits
 /// (quantized 0 is -π). Rounding wraps too: a value just below π becomes -π.
 template <unsigned Bits>
-class Angle {
+class Angle : public detail::QuantizedValue<(std::uint64_t{1} << Bits) - 1, static_cast<std::uint8_t>(Bits)> {
     static_assert(Bits >= 2 && Bits <= 32, "Angle: Bits must be 2..32");
 
 public:
@@ -365,42 +349,14 @@ public:
         if (!std::isfinite(radians)) radians = 0.0;
         const double wrapped = std::remainder(radians, 2.0 * std::numbers::pi);  // [-π, π]
         const double t = (wrapped + std::numbers::pi) / kStep;
-        q_ = detail::roundToStep(std::max(t, 0.0), kMaxQuantized + 1) & kMaxQuantized;
+        this->q_ = detail::roundToStep(std::max(t, 0.0), kMaxQuantized + 1) & kMaxQuantized;
     }
 
     /// Radians in [-π, π).
-    [[nodiscard]] double get() const noexcept { return static_cast<double>(q_) * kStep - std::numbers::pi; }
-
-    /// The stored integer, 0..kMaxQuantized.
-    [[nodiscard]] std::uint64_t quantized() const noexcept { return q_; }
-
-    /// Sets the stored integer; false (and no change) when it exceeds kMaxQuantized.
-    bool setQuantized(std::uint64_t q) noexcept {
-        if (q > kMaxQuantized) return false;
-        q_ = q;
-        return true;
-    }
+    [[nodiscard]] double get() const noexcept { return static_cast<double>(this->q_) * kStep - std::numbers::pi; }
 
     /// Equal when the quantized integers are equal.
     bool operator==(const Angle&) const = default;
-
-    /// Cereal: one field of Bits bits.
-    template <class Archive>
-    void save(Archive& archive) const {
-        archive(QuantizedField{q_, kBits});
-    }
-
-    /// Cereal: throws cereal::Exception when the stored integer exceeds kMaxQuantized.
-    template <class Archive>
-    void load(Archive& archive) {
-        QuantizedField field{0, kBits};
-        archive(field);
-        if (field.value > kMaxQuantized) throw cereal::Exception("Angle: quantized value out of range");
-        q_ = field.value;
-    }
-
-private:
-    std::uint64_t q_ = 0;
 };
 
 /// An unbounded unsigned integer (a counter, an id). Archives see a 64-bit field; the
