@@ -1,4 +1,5 @@
 #include <tickwire/engine/snapshot.hpp>
+#include <tickwire/net/messages.hpp>
 
 namespace tickwire::engine::detail {
 
@@ -8,42 +9,27 @@ constexpr std::uint8_t kKeyframe = 0x01;
 constexpr std::uint8_t kEntropy = 0x02;
 constexpr std::uint8_t kChained = 0x04;
 
-Result<std::uint64_t> readVarint(std::span<const std::uint8_t> bytes, std::size_t& pos, std::uint64_t max) {
+// The header's varints are the wire format's (messages.hpp), bounded to 32 bits here.
+Result<std::uint32_t> readU32(std::span<const std::uint8_t> bytes, std::size_t& pos) {
     std::uint64_t value = 0;
-    for (unsigned i = 0; i < 10; ++i) {
-        if (pos >= bytes.size()) return fail(Error::Truncated);
-        const std::uint8_t b = bytes[pos++];
-        if (i == 9 && b > 1) return fail(Error::Malformed);
-        value |= std::uint64_t{b & 0x7Fu} << (7 * i);
-        if ((b & 0x80) == 0) {
-            if (value > max) return fail(Error::Malformed);
-            return value;
-        }
+    switch (net::detail::decodeVarint(bytes, pos, value)) {
+        case net::detail::VarintStatus::Ok: break;
+        case net::detail::VarintStatus::Truncated: return fail(Error::Truncated);
+        case net::detail::VarintStatus::Malformed: return fail(Error::Malformed);
     }
-    return fail(Error::Malformed);
+    if (value > UINT32_MAX) return fail(Error::Malformed);
+    return static_cast<std::uint32_t>(value);
 }
 
 }  // namespace
-
-std::size_t writeHeaderVarint(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    std::size_t n = 0;
-    do {
-        std::uint8_t b = value & 0x7F;
-        value >>= 7;
-        if (value != 0) b |= 0x80;
-        out.push_back(b);
-        ++n;
-    } while (value != 0);
-    return n;
-}
 
 void writeSnapshotHeader(std::vector<std::uint8_t>& out, const SnapshotHeader& header) {
     out.push_back(static_cast<std::uint8_t>((kSnapshotVersion << 4) | (header.keyframe ? kKeyframe : 0) |
                                             (header.entropyCoded ? kEntropy : 0) |
                                             (header.chained ? kChained : 0)));
-    writeHeaderVarint(out, header.tick);
+    net::detail::encodeVarint(out, header.tick);
     if (!header.keyframe) {
-        writeHeaderVarint(out, static_cast<std::uint32_t>(header.tick - header.baselineTick));
+        net::detail::encodeVarint(out, static_cast<std::uint32_t>(header.tick - header.baselineTick));
         out.push_back(static_cast<std::uint8_t>(header.baselineHash));
         out.push_back(static_cast<std::uint8_t>(header.baselineHash >> 8));
     }
@@ -60,13 +46,13 @@ Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes) {
     h.chained = (flags & kChained) != 0;
     if (h.chained && (h.keyframe || !h.entropyCoded)) return fail(Error::Malformed);
     std::size_t pos = 1;
-    auto tick = readVarint(bytes, pos, UINT32_MAX);
+    auto tick = readU32(bytes, pos);
     if (!tick) return fail(tick.error());
-    h.tick = static_cast<std::uint32_t>(*tick);
+    h.tick = *tick;
     if (!h.keyframe) {
-        auto age = readVarint(bytes, pos, UINT32_MAX);
+        auto age = readU32(bytes, pos);
         if (!age) return fail(age.error());
-        h.baselineTick = h.tick - static_cast<std::uint32_t>(*age);
+        h.baselineTick = h.tick - *age;
         if (pos + 2 > bytes.size()) return fail(Error::Truncated);
         h.baselineHash = static_cast<std::uint16_t>(bytes[pos] | (bytes[pos + 1] << 8));
         pos += 2;

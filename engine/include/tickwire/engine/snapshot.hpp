@@ -134,7 +134,6 @@ namespace detail {
 
 inline constexpr std::uint8_t kSnapshotVersion = 1;
 
-std::size_t writeHeaderVarint(std::vector<std::uint8_t>& out, std::uint64_t value);
 Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes);
 void writeSnapshotHeader(std::vector<std::uint8_t>& out, const SnapshotHeader& header);
 
