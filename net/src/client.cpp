@@ -250,9 +250,11 @@ void Client::disconnect(DisconnectReason reason, std::uint32_t waitMs) {
     impl_->connection->flush(impl_->stats_, /*everything=*/true);
     impl_->flush();
     impl_->localReason = reason;
-    enet_peer_disconnect_later(impl_->peer, static_cast<std::uint32_t>(reason));
+    // Without time to wait, go straight to disconnect_now: after disconnect_later has moved
+    // the peer to DISCONNECTING, ENet's disconnect_now no longer sends its goodbye.
+    if (waitMs > 0) enet_peer_disconnect_later(impl_->peer, static_cast<std::uint32_t>(reason));
     const std::uint64_t deadline = nowMs() + waitMs;
-    while (impl_->state != ClientState::Disconnected && nowMs() < deadline) impl_->service(5);
+    while (waitMs > 0 && impl_->state != ClientState::Disconnected && nowMs() < deadline) impl_->service(5);
     if (impl_->state != ClientState::Disconnected) {
         enet_peer_disconnect_now(impl_->peer, static_cast<std::uint32_t>(reason));
         impl_->peer = nullptr;

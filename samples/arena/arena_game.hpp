@@ -171,6 +171,7 @@ struct Player {
     BoundedInt<0, 100> health{kMaxHealth};  ///< 0..100
     BoundedInt<0, 65535> score;         ///< kills this match
     BoundedInt<0, 65535> deaths;        ///< deaths this match
+    BoundedInt<0, 65535> hits;          ///< shots of this player that hit someone, this match
     BoundedInt<0, 255> respawnTicks;    ///< ticks until a dead player respawns
     BoundedInt<0, 63> cooldownTicks;    ///< ticks until the player may fire again
     bool alive = true;                  ///< dead players neither move nor shoot nor get hit
@@ -179,7 +180,7 @@ struct Player {
     /// Cereal: every field, in declaration order.
     template <class A>
     void serialize(A& a) {
-        a(x, y, aim, health, score, deaths, respawnTicks, cooldownTicks, alive, firing);
+        a(x, y, aim, health, score, deaths, hits, respawnTicks, cooldownTicks, alive, firing);
     }
     /// Field-wise equality of the quantized values.
     friend bool operator==(const Player&, const Player&) = default;
@@ -260,6 +261,18 @@ struct ArenaGame {
         p.setCm(at.x, at.y);
         world.set(id, p);
         return id;
+    }
+
+    /// A new match: every player's score, deaths and hits back to 0 (positions, health and
+    /// timers stay as they are, so nobody jumps).
+    static void resetScores(World& world) {
+        for (auto& e : world.entities) {
+            if (auto* p = std::get_if<Player>(&e.state)) {
+                p->score.set(0);
+                p->deaths.set(0);
+                p->hits.set(0);
+            }
+        }
     }
 
     /// A player left.
@@ -348,6 +361,7 @@ struct ArenaGame {
             if (!hit) continue;
             Player* victim = player(world, hit->id);
             if (!victim || !victim->alive) continue;
+            if (Player* s = player(world, in.entity)) s->hits.set(s->hits.get() + 1);
             victim->health.set(victim->health.get() - kShotDamage);
             if (victim->health.get() > 0) continue;
             victim->alive = false;

@@ -94,6 +94,8 @@ TEST_CASE("four hits kill, the shooter scores, and the victim respawns 2 s later
     CHECK(s.at(2).health.get() == 0);
     CHECK(s.at(2).deaths.get() == 1);
     CHECK(s.at(1).score.get() == 1);
+    CHECK(s.at(1).hits.get() == 4);
+    CHECK(s.at(2).hits.get() == 0);
 
     // Dead players neither move nor shoot, and are not hit.
     const Player corpse = s.at(2);

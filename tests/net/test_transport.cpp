@@ -172,6 +172,25 @@ TEST_CASE("shutdown() disconnects every client with the given reason") {
     CHECK(gone->reason == DisconnectReason::ServerShutdown);
 }
 
+TEST_CASE("a client that disconnects without waiting is still seen leaving, with its reason") {
+    Fixture f;
+    auto client = f.client(*f.token());
+    REQUIRE(f.connect(*client));
+    // Nothing is pumped between the last update and the goodbye: a process quitting at once.
+    client->disconnect(DisconnectReason::Requested, 0);
+    CHECK(client->state() == ClientState::Disconnected);
+    std::optional<Event> gone;
+    REQUIRE(pumpUntil(
+        [&] {
+            f.pumpServer();
+            for (const auto& ev : f.serverEvents) {
+                if (ev.type == Event::Type::Disconnected) gone = ev;
+            }
+        },
+        [&] { return gone.has_value(); }, 2000));
+    CHECK(gone->reason == DisconnectReason::Requested);
+}
+
 TEST_CASE("a silent client is disconnected within its timeout") {
     Fixture f;
     auto client = f.client(*f.token(1, /*timeoutSeconds=*/2));

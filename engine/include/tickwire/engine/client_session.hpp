@@ -101,6 +101,9 @@ public:
     /// Starts connecting (net::Client::connect).
     [[nodiscard]] Result<void> connect() { return client_->connect(); }
     [[nodiscard]] bool connected() const noexcept { return client_->connected(); }
+    /// Why the connection ended, once it has (none while connecting or connected). After
+    /// this the session receives nothing more; connect() may be called again.
+    [[nodiscard]] std::optional<net::DisconnectReason> disconnected() const noexcept { return disconnected_; }
 
     /// Services the network, applies snapshots (reconciling the prediction) and simulates
     /// the local player up to the tick the clock calls for, sending inputs. Call it once
@@ -227,7 +230,12 @@ private:
     }
 
     void onNetEvent(const net::Event& ev, double now) {
+        if (ev.type == net::Event::Type::Disconnected) {
+            disconnected_ = ev.reason;
+            return;
+        }
         if (ev.type == net::Event::Type::Connected) {
+            disconnected_.reset();
             const auto hello = net::encodeMessage(detail::kHello, detail::HelloMessage{config_.spectator});
             (void)client_->send(net::Channel::Reliable, hello);
             return;
@@ -376,6 +384,7 @@ private:
     std::optional<double> firstSnapshotAt_;
     double lastSnapshotAt_ = 0;
     std::deque<std::vector<std::uint8_t>> gameEvents_;
+    std::optional<net::DisconnectReason> disconnected_;
 };
 
 }  // namespace tickwire::engine

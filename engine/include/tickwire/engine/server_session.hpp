@@ -155,6 +155,9 @@ public:
     /// The next tick to simulate.
     [[nodiscard]] std::uint32_t tick() const noexcept { return tick_; }
     [[nodiscard]] net::Server& transport() noexcept { return *server_; }
+    /// The tick clock: alpha() says how far into the next tick wall time is (to sleep until
+    /// it is due), droppedTicks() how many ticks a stalled process could not catch up.
+    [[nodiscard]] const TickClock& clock() const noexcept { return clock_; }
     [[nodiscard]] const HitHistory& hitHistory() const noexcept { return history_; }
     /// Errors: NotConnected.
     [[nodiscard]] Result<ServerClientStats> stats(net::ClientId client) const {

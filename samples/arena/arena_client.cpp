@@ -1,0 +1,237 @@
+// arena-client: bots that play the sample arena against an arena-server, and a summary of
+// how the network treated them.
+//
+//   arena-client --server 127.0.0.1:40000 --key server.key --bots 16 --seconds 30 --json
+//
+// Development only: with --key the client mints its own connect tokens from the server
+// key. A production client never holds that key; it receives a token from the game's
+// backend (matchmaker) and would use --token instead.
+
+#include "arena_bot.hpp"
+#include "arena_tool.hpp"
+
+#include <tickwire/net/address.hpp>
+#include <tickwire/net/key.hpp>
+#include <tickwire/net/token.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace tickwire;
+using arena::tool::nowSeconds;
+using arena::tool::stopRequested;
+using arena::ArenaBot;
+
+namespace {
+
+int fail(const std::string& message) {
+    std::cerr << "arena-client: " << message << '\n';
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Bots that play the sample arena, then a summary of what they saw.\n"
+                 "Development mode (--key) mints a connect token per bot from the server key;\n"
+                 "production clients never hold that key and get tokens from a matchmaker (--token).",
+                 "arena-client"};
+    std::string serverText, keyFile, tokenFile;
+    std::size_t bots = 1;
+    double seconds = 30;
+    std::uint64_t firstId = 0;
+    std::uint32_t tickRate = arena::kTickRate;
+    std::uint32_t snapshotRate = 30;
+    double frameRate = 60;
+    bool json = false;
+    app.add_option("--server", serverText, "The arena-server to join")->required()->type_name("HOST:PORT");
+    auto* keyOption = app.add_option("--key", keyFile, "Server key file: mint tokens here (development only)")
+                          ->type_name("KEYFILE");
+    app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
+        ->type_name("TOKENFILE")->excludes(keyOption);
+    app.add_option("--bots", bots, "Bots to run in this process")
+        ->type_name("N")->check(CLI::Range(1, 4000))->capture_default_str();
+    app.add_option("--seconds", seconds, "How long to play (0: until SIGINT/SIGTERM)")
+        ->type_name("S")->check(CLI::Range(0.0, 1e7))->capture_default_str();
+    app.add_option("--first-id", firstId, "Player id of the first bot; the others follow (default: random)")
+        ->type_name("ID")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xFFFFF000}));
+    app.add_option("--tick-rate", tickRate, "The server's --tick-rate")
+        ->type_name("HZ")->check(CLI::Range(10, 240))->capture_default_str();
+    app.add_option("--snapshot-rate", snapshotRate, "The server's --snapshot-rate")
+        ->type_name("HZ")->check(CLI::Range(1, 240))->capture_default_str();
+    app.add_option("--fps", frameRate, "Frames per second each bot updates at")
+        ->type_name("HZ")->check(CLI::Range(10.0, 1000.0))->capture_default_str();
+    app.add_flag("--json", json, "Print the summary as one JSON object, the last line on stdout");
+    CLI11_PARSE(app, argc, argv);
+
+    auto server = net::Address::parse(serverText);
+    if (!server) {
+        return fail("--server '" + serverText + "': expected HOST:PORT (" + std::string(describe(server.error())) + ")");
+    }
+    if (keyFile.empty() && tokenFile.empty()) return fail("give --key KEYFILE (development) or --token TOKENFILE");
+    if (!tokenFile.empty() && bots != 1) return fail("--token admits one player: use --bots 1");
+
+    std::vector<net::ConnectToken> tokens;
+    if (!tokenFile.empty()) {
+        auto token = net::ConnectToken::load(tokenFile);
+        if (!token) return fail("cannot load token '" + tokenFile + "': " + std::string(describe(token.error())));
+        tokens.push_back(*token);
+    } else {
+        std::string keyError;
+        const auto key = arena::tool::loadServerKey(keyFile, keyError);
+        if (!key) return fail(keyError);
+        if (firstId == 0) {
+            // Several clients may join one server: random ids keep their players apart.
+            std::random_device rd;
+            firstId = 1 + (static_cast<std::uint64_t>(rd()) % 0x7FFF0000u);
+        }
+        for (std::size_t i = 0; i < bots; ++i) {
+            net::TokenParams p;
+            p.clientId = firstId + i;
+            p.servers = {*server};
+            p.expiresInSeconds = 120;
+            p.timeoutSeconds = 10;
+            auto token = net::issueToken(*key, p, net::unixNow());
+            if (!token) return fail("cannot issue a token: " + std::string(describe(token.error())));
+            tokens.push_back(*token);
+        }
+    }
+
+    std::vector<std::unique_ptr<ArenaBot>> fleet;
+    for (auto& token : tokens) {
+        engine::ClientSessionConfig config;
+        config.tickRate = tickRate;
+        config.snapshotRate = snapshotRate;
+        config.transport.token = token;
+        if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
+            return fail("the token is not valid for " + server->toString());
+        }
+        config.transport.token.servers = {*server};
+        config.transport.handshakeTimeoutMs = 10000;
+        auto bot = ArenaBot::create(config);
+        if (!bot) return fail("cannot create a client: " + std::string(net::describe(bot.error())));
+        if (auto started = (*bot)->connect(); !started) {
+            return fail("cannot connect: " + std::string(net::describe(started.error())));
+        }
+        fleet.push_back(std::move(*bot));
+    }
+    arena::tool::catchStopSignals();
+
+    const double started = nowSeconds();
+    const double frame = 1.0 / frameRate;
+    double next = started;
+    std::map<std::string, std::size_t> reasons;
+    std::vector<bool> ended(fleet.size(), false);
+    std::size_t running = fleet.size();
+    bool rateChecked = false;
+    while (stopRequested == 0 && running > 0) {
+        const double now = nowSeconds();
+        if (seconds > 0 && now - started >= seconds) break;
+        for (std::size_t i = 0; i < fleet.size(); ++i) {
+            if (ended[i]) continue;
+            fleet[i]->update(now);
+            if (const auto& reason = fleet[i]->figures().disconnected) {
+                ended[i] = true;
+                --running;
+                ++reasons[std::string(describe(*reason))];
+                // Not a bot's fault: the server went away, so every bot goes with it.
+                if (*reason == net::DisconnectReason::ServerShutdown && running == 0) {
+                    std::cerr << "arena-client: the server shut down\n";
+                }
+            }
+        }
+        if (!rateChecked && fleet[0]->match()) {
+            rateChecked = true;
+            const auto& m = *fleet[0]->match();
+            if (m.tickRate != tickRate || m.snapshotRate != snapshotRate) {
+                return fail("the server runs at " + std::to_string(m.tickRate) + " Hz with " +
+                            std::to_string(m.snapshotRate) + " snapshots/s: pass --tick-rate " +
+                            std::to_string(m.tickRate) + " --snapshot-rate " + std::to_string(m.snapshotRate));
+            }
+        }
+        next += frame;
+        const double wait = next - nowSeconds();
+        if (wait > 0) {
+            std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+        } else if (wait < -0.25) {
+            next = nowSeconds();  // far behind (a slow machine): do not try to catch up
+        }
+    }
+    const double elapsed = nowSeconds() - started;
+
+    // The figures before disconnecting: our own goodbye is not a disconnect to report.
+    std::size_t connected = 0, disconnects = 0, neverJoined = 0;
+    std::uint64_t hits = 0, kills = 0, deaths = 0, corrections = 0, frames = 0, stalls = 0, rttSamples = 0;
+    double rttSum = 0, kbpsIn = 0, kbpsOut = 0;
+    for (const auto& bot : fleet) {
+        const auto f = bot->figures();
+        if (f.joined) ++connected;
+        if (!f.joined) ++neverJoined;
+        if (f.joined && f.disconnected) ++disconnects;
+        hits += f.hits;
+        kills += f.kills;
+        deaths += f.deaths;
+        corrections += f.corrections;
+        frames += f.frames;
+        stalls += f.stalls;
+        rttSum += f.rttMsSum;
+        rttSamples += f.rttSamples;
+        if (f.joined && elapsed > 0) {
+            kbpsIn += static_cast<double>(f.udpBytesIn) * 8.0 / 1000.0 / elapsed;
+            kbpsOut += static_cast<double>(f.udpBytesOut) * 8.0 / 1000.0 / elapsed;
+        }
+    }
+    for (auto& bot : fleet) bot->disconnect(0);
+
+    const double perBot = connected > 0 ? static_cast<double>(connected) : 1.0;
+    const double stallPct = frames > 0 ? static_cast<double>(stalls) * 100.0 / static_cast<double>(frames) : 0.0;
+    const double rttMean = rttSamples > 0 ? rttSum / static_cast<double>(rttSamples) : 0.0;
+    std::printf("arena-client: %zu bots for %.1f s: %zu connected, %zu disconnected, %zu never joined\n", fleet.size(),
+                elapsed, connected, disconnects, neverJoined);
+    std::printf("  game:    %llu hits, %llu kills, %llu deaths\n", static_cast<unsigned long long>(hits),
+                static_cast<unsigned long long>(kills), static_cast<unsigned long long>(deaths));
+    std::printf("  network: rtt %.1f ms mean, %.1f kbps in and %.1f kbps out per bot\n", rttMean, kbpsIn / perBot,
+                kbpsOut / perBot);
+    std::printf("  client:  %llu prediction corrections, interpolation stalled in %.2f %% of %llu frames\n",
+                static_cast<unsigned long long>(corrections), stallPct, static_cast<unsigned long long>(frames));
+    for (const auto& [reason, count] : reasons) std::printf("  ended:   %zu bots: %s\n", count, reason.c_str());
+    if (json) {
+        nlohmann::json j;
+        j["bots"] = fleet.size();
+        j["connected"] = connected;
+        j["disconnects"] = disconnects;
+        j["never_joined"] = neverJoined;
+        j["seconds"] = elapsed;
+        j["hits"] = hits;
+        j["kills"] = kills;
+        j["deaths"] = deaths;
+        j["prediction_corrections"] = corrections;
+        j["interp_frames"] = frames;
+        j["interp_stalls"] = stalls;
+        j["interp_stall_pct"] = stallPct;
+        j["rtt_ms_mean"] = rttMean;
+        j["kbps_in_per_bot"] = kbpsIn / perBot;
+        j["kbps_out_per_bot"] = kbpsOut / perBot;
+        nlohmann::json ended = nlohmann::json::object();
+        for (const auto& [reason, count] : reasons) ended[reason] = count;
+        j["disconnect_reasons"] = ended;
+        std::cout << j.dump() << std::endl;
+    }
+    std::fflush(stdout);
+    // Bots that never joined mean the server refused or never answered: a failed run.
+    return neverJoined == 0 ? 0 : 1;
+}

@@ -1,0 +1,357 @@
+// arena-server: the authoritative server of the sample arena. It runs ArenaGame at a fixed
+// tick, takes inputs from players, sends each of them delta snapshots, and restarts the
+// match every five minutes.
+//
+//   tickwire-token keygen --out server.key
+//   arena-server --port 40000 --key server.key --max-players 16
+//   arena-client --server 127.0.0.1:40000 --key server.key --bots 8 --seconds 30
+//
+// On a terminal it keeps one live status line; otherwise it logs a line every few seconds.
+// SIGINT or SIGTERM ends it: clients are told the server is shutting down, and with
+// --json the last line on stdout is one JSON object of figures.
+
+#include "arena_events.hpp"
+#include "arena_game.hpp"
+#include "arena_tool.hpp"
+
+#include <tickwire/engine/server_session.hpp>
+#include <tickwire/net/address.hpp>
+#include <tickwire/net/key.hpp>
+#include <tickwire/net/log.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace tickwire;
+using arena::tool::nowSeconds;
+using arena::tool::stopRequested;
+using arena::ArenaGame;
+
+namespace {
+
+int fail(const std::string& message) {
+    std::cerr << "arena-server: " << message << '\n';
+    return 1;
+}
+
+double cpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), 0 when unreadable.
+std::uint64_t procStatusKib(const std::string& field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(field + ":", 0) == 0) {
+            std::istringstream rest(line.substr(field.size() + 1));
+            std::uint64_t kib = 0;
+            rest >> kib;
+            return kib;
+        }
+    }
+    return 0;
+}
+
+/// Tick durations in 10 µs buckets up to 100 ms (longer ones land in the last): percentiles
+/// in fixed memory however long the server runs.
+class TickHistogram {
+public:
+    void add(double ms) {
+        const auto bucket = static_cast<std::size_t>(std::clamp(ms * 100.0, 0.0, double(kBuckets - 1)));
+        ++counts_[bucket];
+        ++total_;
+        max_ = std::max(max_, ms);
+    }
+    [[nodiscard]] double percentile(double p) const {
+        if (total_ == 0) return 0;
+        const auto rank = static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(total_)));
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < kBuckets; ++i) {
+            seen += counts_[i];
+            if (seen >= std::max<std::uint64_t>(rank, 1)) return static_cast<double>(i + 1) / 100.0;
+        }
+        return max_;
+    }
+    [[nodiscard]] std::uint64_t count() const { return total_; }
+    [[nodiscard]] double max() const { return max_; }
+    void clear() { *this = TickHistogram{}; }
+
+private:
+    static constexpr std::size_t kBuckets = 10000;
+    std::array<std::uint64_t, kBuckets> counts_{};
+    std::uint64_t total_ = 0;
+    double max_ = 0;
+};
+
+std::uint64_t sum(const auto& counters) {
+    std::uint64_t n = 0;
+    for (auto c : counters) n += c;
+    return n;
+}
+
+std::string clockText(double seconds) {
+    const auto s = static_cast<int>(std::ceil(seconds));
+    char text[16];
+    std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
+    return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"The sample arena's authoritative server.\n"
+                 "Players need a connect token issued with this server's key that names one of\n"
+                 "its public addresses: 127.0.0.1:PORT, or one given with --public.",
+                 "arena-server"};
+    std::uint16_t port = 0;
+    std::string keyFile;
+    std::uint32_t tickRate = arena::kTickRate;
+    std::uint32_t snapshotRate = 30;
+    std::size_t maxPlayers = 64;
+    std::size_t spectators = 4;
+    std::size_t budget = 64 * 1024;
+    double seconds = 0;
+    bool json = false;
+    std::vector<std::string> publicTexts;
+    app.add_option("--port", port, "UDP port to listen on (all interfaces)")
+        ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
+    app.add_option("--key", keyFile, "Server key file (tickwire-token keygen)")->required()->type_name("KEYFILE");
+    app.add_option("--tick-rate", tickRate,
+                   "Simulation ticks per second. The arena's speeds and timers are counted in ticks "
+                   "and written for 60")
+        ->type_name("HZ")->check(CLI::Range(10, 240))->capture_default_str();
+    app.add_option("--snapshot-rate", snapshotRate, "Snapshots per second to each client; must divide --tick-rate")
+        ->type_name("HZ")->check(CLI::Range(1, 240))->capture_default_str();
+    app.add_option("--max-players", maxPlayers, "Players in the arena at once")
+        ->type_name("N")->check(CLI::Range(1, 4000))->capture_default_str();
+    app.add_option("--spectators", spectators, "Spectator connections (viewers, replay capture) on top of the players")
+        ->type_name("N")->check(CLI::Range(0, 64))->capture_default_str();
+    app.add_option("--budget", budget, "Snapshot bytes per second per client")
+        ->type_name("BYTES")->check(CLI::Range(4096, 16 * 1024 * 1024))->capture_default_str();
+    app.add_option("--seconds", seconds, "Stop after this many seconds (0: run until SIGINT/SIGTERM)")
+        ->type_name("S")->check(CLI::Range(0.0, 1e7))->capture_default_str();
+    app.add_option("--public", publicTexts, "Another address clients reach this server at; repeatable")
+        ->type_name("HOST:PORT");
+    app.add_flag("--json", json, "At exit, print one JSON object of figures as the last line on stdout");
+    CLI11_PARSE(app, argc, argv);
+
+    if (tickRate % snapshotRate != 0) {
+        return fail("--snapshot-rate " + std::to_string(snapshotRate) + " must divide --tick-rate " +
+                    std::to_string(tickRate));
+    }
+    std::string keyError;
+    const auto key = arena::tool::loadServerKey(keyFile, keyError);
+    if (!key) return fail(keyError);
+
+    const bool tty = isatty(STDERR_FILENO) == 1;
+    bool statusShown = false;
+    // Log lines go above the status line: clear it first; the next status redraws it.
+    auto logLine = [&](const std::string& line) {
+        if (statusShown) std::cerr << "\r\033[K";
+        statusShown = false;
+        std::cerr << line << '\n';
+    };
+
+    engine::ServerSessionConfig config;
+    config.tickRate = tickRate;
+    config.snapshotRate = snapshotRate;
+    config.bytesPerSecondPerClient = budget;
+    config.transport.key = *key;
+    config.transport.bind = net::Address{0, port};
+    config.transport.maxClients = maxPlayers + spectators;
+    config.transport.maxPending = std::max<std::size_t>(256, maxPlayers + spectators);
+    config.transport.publicAddresses.push_back(net::Address::loopback(port));
+    for (const std::string& text : publicTexts) {
+        auto address = net::Address::parse(text);
+        if (!address) {
+            return fail("--public '" + text + "': expected HOST:PORT (" + std::string(describe(address.error())) + ")");
+        }
+        config.transport.publicAddresses.push_back(*address);
+    }
+    config.transport.log = [&](net::LogLevel level, std::string_view line) {
+        if (level == net::LogLevel::Debug) return;
+        // Per-connection Info lines would scroll a thousand-player server away.
+        if (level == net::LogLevel::Info && maxPlayers > 64) return;
+        logLine("[" + std::string(describe(level)) + "] " + std::string(line));
+    };
+    std::string why;
+    if (auto ok = config.validate(&why); !ok) return fail("invalid configuration: " + why);
+    auto created = engine::ServerSession<ArenaGame>::create(config);
+    if (!created) {
+        return fail("cannot listen on UDP port " + std::to_string(port) + ": " + std::string(describe(created.error())));
+    }
+    auto& session = **created;
+    arena::tool::catchStopSignals();
+    const std::uint64_t idleRssKib = procStatusKib("VmRSS");
+    logLine("arena-server listening on " + session.transport().address().toString() + " (" +
+            std::to_string(tickRate) + " Hz, snapshots " + std::to_string(snapshotRate) + " Hz, up to " +
+            std::to_string(maxPlayers) + " players)");
+
+    const double period = 1.0 / tickRate;
+    const double started = nowSeconds();
+    std::uint32_t matchStart = 0;
+    const std::uint32_t matchTicks = arena::kMatchSeconds * tickRate;
+    std::map<std::uint64_t, net::ClientId> players;  // by entity
+    std::size_t spectating = 0;
+    std::size_t playersPeak = 0;
+    double playerSeconds = 0;
+    TickHistogram all, window;
+    std::optional<double> firstJoin;
+    double cpuAtFirstJoin = 0;
+    net::HostStats atFirstJoin;
+    double lastStatus = started;
+    net::HostStats atLastStatus = session.transport().hostStats();
+    double lastLoop = started;
+    std::uint64_t kicked = 0;
+
+    auto matchEvent = [&] {
+        return arena::encodeMatchEvent({tickRate, snapshotRate, matchStart, arena::kMatchSeconds});
+    };
+
+    while (stopRequested == 0) {
+        const double now = nowSeconds();
+        if (seconds > 0 && now - started >= seconds) break;
+        if (firstJoin) playerSeconds += static_cast<double>(players.size()) * (now - lastLoop);
+        lastLoop = now;
+
+        const std::uint32_t before = session.tick();
+        const double t0 = nowSeconds();
+        session.update(static_cast<std::uint64_t>(now * 1e6));
+        const std::uint32_t ran = session.tick() - before;
+        if (ran > 0) {
+            const double ms = (nowSeconds() - t0) * 1000.0 / ran;
+            for (std::uint32_t i = 0; i < ran; ++i) {
+                all.add(ms);
+                window.add(ms);
+            }
+        }
+
+        while (auto ev = session.poll()) {
+            using Type = engine::ServerSession<ArenaGame>::Event::Type;
+            if (ev->type == Type::Joined) {
+                if (!ev->entity) {
+                    ++spectating;
+                } else if (players.size() >= maxPlayers) {
+                    // The transport admits players and spectators alike: a player beyond the
+                    // arena's size is turned away here.
+                    ++kicked;
+                    (void)session.transport().disconnect(ev->client, net::DisconnectReason::Kicked);
+                    continue;
+                } else {
+                    players[*ev->entity] = ev->client;
+                    playersPeak = std::max(playersPeak, players.size());
+                }
+                if (!firstJoin) {
+                    firstJoin = nowSeconds();
+                    cpuAtFirstJoin = cpuSeconds();
+                    atFirstJoin = session.transport().hostStats();
+                }
+                (void)session.sendEvent(ev->client, matchEvent());
+            } else if (ev->type == Type::Left) {
+                if (ev->entity) {
+                    players.erase(*ev->entity);
+                } else if (spectating > 0) {
+                    --spectating;
+                }
+            }
+        }
+
+        // A new match: scores back to zero, and everyone hears when it began.
+        if (session.tick() - matchStart >= matchTicks) {
+            std::string board;
+            for (const auto& e : session.world().entities) {
+                if (const auto* p = std::get_if<arena::Player>(&e.state)) {
+                    board += " " + std::to_string(e.id) + ":" + std::to_string(p->score.get());
+                }
+            }
+            logLine("match over; kills by player:" + (board.empty() ? std::string(" none") : board));
+            ArenaGame::resetScores(session.world());
+            matchStart = session.tick();
+            const auto bytes = matchEvent();
+            for (const auto& [entity, client] : players) (void)session.sendEvent(client, bytes);
+        }
+
+        const double statusEvery = tty ? 0.5 : 5.0;
+        if (now - lastStatus >= statusEvery) {
+            const auto& host = session.transport().hostStats();
+            const double dt = now - lastStatus;
+            const double outRate = static_cast<double>(host.udpBytesOut - atLastStatus.udpBytesOut) / dt;
+            const std::uint64_t drops = sum(host.dropped) + sum(host.rejected);
+            char text[256];
+            std::snprintf(text, sizeof text,
+                          "players %zu/%zu  spectators %zu  tick %.2f ms p50 %.2f ms p99  out %.1f kB/s  drops %llu  "
+                          "match %s",
+                          players.size(), maxPlayers, spectating, window.percentile(0.5), window.percentile(0.99),
+                          outRate / 1000.0, static_cast<unsigned long long>(drops),
+                          clockText(arena::matchSecondsLeft(session.tick() - matchStart, tickRate)).c_str());
+            if (tty) {
+                std::cerr << "\r\033[K" << text << std::flush;
+                statusShown = true;
+            } else {
+                std::cerr << text << '\n';
+            }
+            window.clear();
+            lastStatus = now;
+            atLastStatus = host;
+        }
+
+        // Until the next tick is due, take in what arrives in 1 ms slices: a thousand
+        // players' inputs would overflow the socket's receive buffer in one 16 ms sleep.
+        const double due = now + (1.0 - session.clock().alpha()) * period;
+        while (stopRequested == 0 && nowSeconds() + 0.0005 < due) session.transport().update(1);
+    }
+    if (statusShown) std::cerr << '\n';
+
+    // Everyone hears why they are going away (DisconnectReason::ServerShutdown).
+    const std::size_t connected = session.transport().connectedCount();
+    session.transport().shutdown(net::DisconnectReason::ServerShutdown);
+    while (session.poll()) {
+    }
+    const double end = nowSeconds();
+    std::cerr << "arena-server: shut down after " << std::lround(end - started) << " s, told " << connected
+              << " clients; " << session.tick() << " ticks, tick p50 " << all.percentile(0.5) << " ms, p99 "
+              << all.percentile(0.99) << " ms\n";
+    if (json) {
+        const auto& host = session.transport().hostStats();
+        const double measured = firstJoin ? end - *firstJoin : 0;
+        nlohmann::json j;
+        j["ticks"] = session.tick();
+        j["dropped_ticks"] = session.clock().droppedTicks();
+        j["tick_ms_p50"] = all.percentile(0.5);
+        j["tick_ms_p99"] = all.percentile(0.99);
+        j["tick_ms_max"] = all.max();
+        j["players_peak"] = playersPeak;
+        j["players_kicked"] = kicked;
+        j["seconds_with_players"] = measured;
+        j["server_cpu_pct"] = measured > 0 ? (cpuSeconds() - cpuAtFirstJoin) / measured * 100.0 : 0.0;
+        j["udp_bytes_out"] = host.udpBytesOut - atFirstJoin.udpBytesOut;
+        j["udp_bytes_in"] = host.udpBytesIn - atFirstJoin.udpBytesIn;
+        j["bytes_per_s_per_client"] =
+            playerSeconds > 0 ? static_cast<double>(host.udpBytesOut - atFirstJoin.udpBytesOut) / playerSeconds : 0.0;
+        j["rss_kib_idle"] = idleRssKib;
+        j["rss_kib_peak"] = procStatusKib("VmHWM");
+        j["host"] = nlohmann::json::parse(host.toJson());
+        std::cout << j.dump() << std::endl;
+    }
+    return 0;
+}

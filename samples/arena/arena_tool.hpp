@@ -1,0 +1,42 @@
+#pragma once
+/// \file arena_tool.hpp
+/// What the arena's programs share around the engine: a monotonic clock in seconds, a stop
+/// flag set by SIGINT/SIGTERM, and loading the server key with a message a user can act on.
+
+#include <tickwire/net/key.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <string>
+
+namespace arena::tool {
+
+/// Seconds on a monotonic clock (steady_clock).
+[[nodiscard]] inline double nowSeconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+/// Set to 1 by SIGINT or SIGTERM once catchStopSignals() ran; loops poll it.
+inline volatile std::sig_atomic_t stopRequested = 0;
+
+/// Installs handlers that only set stopRequested (all a signal handler may safely do).
+inline void catchStopSignals() {
+    std::signal(SIGINT, [](int) { stopRequested = 1; });
+    std::signal(SIGTERM, [](int) { stopRequested = 1; });
+}
+
+/// The 32-byte server key in `path`, or none with `error` saying why.
+[[nodiscard]] inline std::optional<tickwire::net::Key> loadServerKey(const std::string& path, std::string& error) {
+    auto key = tickwire::net::Key::load(path);
+    if (key) return *key;
+    if (key.error() == tickwire::net::Error::IoError) {
+        error = "cannot read key file '" + path + "' (make one with 'tickwire-token keygen')";
+    } else {
+        error = "'" + path + "' is not a server key: it must hold exactly 32 bytes";
+    }
+    return std::nullopt;
+}
+
+}  // namespace arena::tool
