@@ -3,7 +3,7 @@
 #   deps   install missing Debian 12 packages (apt-get; idempotent)
 #   build  configure and build into build/
 #   test   run every test (plus the sanitizer build with --asan, as CI does)
-#   demo   run the echo sample end to end for a few seconds
+#   demo   run the sample arena: a server, a link simulator and 16 bots for 30 s
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,7 +73,7 @@ test_all() {
 
 demo() {
   build
-  bash "$here/tools/echo-demo.sh" "$build_dir"
+  bash "$here/tools/arena-demo.sh" "$build_dir" "${TICKWIRE_DEMO_SECONDS:-30}"
 }
 
 case "${1:-}" in

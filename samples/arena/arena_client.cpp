@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
                  "Development mode (--key) mints a connect token per bot from the server key;\n"
                  "production clients never hold that key and get tokens from a matchmaker (--token).",
                  "arena-client"};
-    std::string serverText, keyFile, tokenFile;
+    std::string serverText, viaText, keyFile, tokenFile;
     std::size_t bots = 1;
     double seconds = 30;
     std::uint64_t firstId = 0;
@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
     double frameRate = 60;
     bool json = false;
     app.add_option("--server", serverText, "The arena-server to join")->required()->type_name("HOST:PORT");
+    app.add_option("--via", viaText,
+                   "Send to this address instead, e.g. a tickwire-netsim relay in front of the server "
+                   "(tokens still name --server)")
+        ->type_name("HOST:PORT");
     auto* keyOption = app.add_option("--key", keyFile, "Server key file: mint tokens here (development only)")
                           ->type_name("KEYFILE");
     app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
@@ -81,6 +85,11 @@ int main(int argc, char** argv) {
     auto server = net::Address::parse(serverText);
     if (!server) {
         return fail("--server '" + serverText + "': expected HOST:PORT (" + std::string(describe(server.error())) + ")");
+    }
+    auto via = server;
+    if (!viaText.empty()) {
+        via = net::Address::parse(viaText);
+        if (!via) return fail("--via '" + viaText + "': expected HOST:PORT (" + std::string(describe(via.error())) + ")");
     }
     if (keyFile.empty() && tokenFile.empty()) return fail("give --key KEYFILE (development) or --token TOKENFILE");
     if (!tokenFile.empty() && bots != 1) return fail("--token admits one player: use --bots 1");
@@ -120,7 +129,8 @@ int main(int argc, char** argv) {
         if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
             return fail("the token is not valid for " + server->toString());
         }
-        config.transport.token.servers = {*server};
+        // The server checks the addresses sealed in the token; the client just sends here.
+        config.transport.token.servers = {*via};
         config.transport.handshakeTimeoutMs = 10000;
         auto bot = ArenaBot::create(config);
         if (!bot) return fail("cannot create a client: " + std::string(net::describe(bot.error())));
