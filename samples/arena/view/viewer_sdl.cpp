@@ -135,6 +135,7 @@ std::pair<int, int> SdlViewer::outputSize() const noexcept {
 
 void SdlViewer::present(const Canvas& canvas) {
     Impl& s = *impl_;
+    s.lastError.clear();
     if (canvas.empty()) {
         s.textureWidth = 0;
         s.textureHeight = 0;
@@ -165,6 +166,7 @@ void SdlViewer::present(const Canvas& canvas) {
 
 bool SdlViewer::readBack(Canvas& out) {
     Impl& s = *impl_;
+    s.lastError.clear();
     if (!s.presented) {
         s.lastError = "cannot read back: nothing has been presented yet";
         return false;

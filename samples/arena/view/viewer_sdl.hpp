@@ -66,8 +66,8 @@ public:
     /// undefined. False when nothing was presented yet or SDL fails (see lastError()).
     [[nodiscard]] bool readBack(Canvas& out);
 
-    /// The last failure of present() or readBack(), in English with SDL's message; empty when
-    /// none failed.
+    /// Why the latest present() or readBack() call failed, in English with SDL's message;
+    /// empty when it succeeded (or neither was called yet).
     [[nodiscard]] const std::string& lastError() const noexcept;
 
 private:
