@@ -372,6 +372,31 @@ struct ArenaGame {
         }
     }
 
+    /// Players in view of each player in a crowded arena, on average: up to this many
+    /// players everyone sees everyone.
+    static constexpr std::size_t kCrowd = 48;
+
+    /// Area of interest (the server sends a player only what this admits): everyone while
+    /// the arena holds at most kCrowd players; beyond that, the players within a radius
+    /// that keeps about kCrowd of them in view (about 4.3 m with 1000 players).
+    [[nodiscard]] static auto interest(const World& world, EntityId viewer) {
+        std::int64_t reach2 = std::numeric_limits<std::int64_t>::max();
+        PointCm at{};
+        const std::size_t n = world.entities.size();
+        if (const Player* me = player(world, viewer); me && n > kCrowd) {
+            at = {me->xCm(), me->yCm()};
+            const double area = static_cast<double>(kWidthCm) * static_cast<double>(kHeightCm);
+            reach2 = static_cast<std::int64_t>(static_cast<double>(kCrowd) * area / (std::numbers::pi * static_cast<double>(n)));
+        }
+        return [at, reach2](const World::Entity& e) {
+            const auto* p = std::get_if<Player>(&e.state);
+            if (!p) return true;
+            const std::int64_t dx = p->xCm() - at.x;
+            const std::int64_t dy = p->yCm() - at.y;
+            return dx * dx + dy * dy <= reach2;
+        };
+    }
+
     /// Lag compensation: one 0.5 m sphere per living player, at z = 0, in metres.
     static void hitVolumes(const World& world, std::vector<HitVolume>& out) {
         for (const auto& e : world.entities) {
@@ -487,5 +512,6 @@ private:
 static_assert(tickwire::engine::Game<ArenaGame>);
 static_assert(tickwire::engine::HasHitVolumes<ArenaGame>);
 static_assert(tickwire::engine::HasBlend<ArenaGame>);
+static_assert(tickwire::engine::HasInterest<ArenaGame>);
 
 }  // namespace arena

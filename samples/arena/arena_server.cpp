@@ -176,6 +176,9 @@ int main(int argc, char** argv) {
     config.tickRate = tickRate;
     config.snapshotRate = snapshotRate;
     config.bytesPerSecondPerClient = budget;
+    // Baselines a client may still acknowledge: one second of snapshots covers any round
+    // trip a player can play with, at half the memory of the default.
+    config.snapshotHistory = std::max<std::uint32_t>(2, snapshotRate);
     config.transport.key = *key;
     config.transport.bind = net::Address{0, port};
     config.transport.maxClients = maxPlayers + spectators;

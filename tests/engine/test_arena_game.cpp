@@ -236,3 +236,27 @@ TEST_CASE("an aim angle becomes the nearest of 4096 steps per turn, wrapped") {
     CHECK(aimFromRadians(-std::numbers::pi / 2) == -1024);
     CHECK(aimFromRadians(2.5 * std::numbers::pi) == 1024);
 }
+
+TEST_CASE("a small arena shows everyone to everyone; a crowded one shows each player about kCrowd neighbours") {
+    World small;
+    for (EntityId id = 1; id <= ArenaGame::kCrowd; ++id) small.set(id, placed(1.0 + id * 0.7, id % 2 ? 2.0 : 28.0));
+    const auto everyone = ArenaGame::interest(small, 1);
+    for (const auto& e : small.entities) CHECK(everyone(e));
+
+    // 1000 players on a 40 x 25 grid: about kCrowd of them within reach of a player mid-arena.
+    World crowd;
+    EntityId id = 1;
+    for (int gx = 0; gx < 40; ++gx) {
+        for (int gy = 0; gy < 25; ++gy) crowd.set(id++, placed(0.5 + gx, 1.0 + gy * 1.15));
+    }
+    REQUIRE(crowd.entities.size() == 1000);
+    const EntityId middle = 20 * 25 + 13;  // gx = 20, gy = 12
+    const auto near = ArenaGame::interest(crowd, middle);
+    std::size_t seen = 0;
+    for (const auto& e : crowd.entities) seen += near(e) ? 1 : 0;
+    CHECK(seen >= ArenaGame::kCrowd / 2);
+    CHECK(seen <= ArenaGame::kCrowd * 2);
+    // Its nearest neighbour is in view, the far corner is not.
+    CHECK(near(*std::find_if(crowd.entities.begin(), crowd.entities.end(), [&](const auto& e) { return e.id == middle + 1; })));
+    CHECK_FALSE(near(crowd.entities.front()));
+}

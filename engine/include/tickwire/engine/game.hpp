@@ -23,6 +23,10 @@
 ///                              const SimulationContext& ctx);
 ///         // Optional hooks:
 ///         static bool relevant(const World&, EntityId viewer, EntityId other);   // area of interest
+///         static auto interest(const World&, EntityId viewer);  // the same as one callable
+///                                  // bool(const World::Entity&), built once per viewer and
+///                                  // snapshot: for many players, where relevant() would
+///                                  // look the viewer up again for every other entity
 ///         static float priority(const World&, EntityId viewer, EntityId other);  // > 0, bandwidth share
 ///         static void hitVolumes(const World&, std::vector<HitVolume>& out);     // lag compensation
 ///         static World::State blend(const World::State& a, const World::State& b, double t);  // smoothing
@@ -72,6 +76,11 @@ concept Game =
 template <class G>
 concept HasRelevance = requires(const typename G::Codec::SnapshotType& w, EntityId a, EntityId b) {
     { G::relevant(w, a, b) } -> std::convertible_to<bool>;
+};
+template <class G>
+concept HasInterest = requires(const typename G::Codec::SnapshotType& w, EntityId a,
+                               const typename G::Codec::SnapshotType::Entity& e) {
+    { G::interest(w, a)(e) } -> std::convertible_to<bool>;
 };
 template <class G>
 concept HasPriority = requires(const typename G::Codec::SnapshotType& w, EntityId a, EntityId b) {

@@ -134,7 +134,7 @@ public:
             history_.record(tick, volumes_);
         }
         ++tick_;
-        if (tick % (config_.tickRate / config_.snapshotRate) == 0) sendSnapshots();
+        sendSnapshots(tick);
     }
 
     [[nodiscard]] std::optional<Event> poll() {
@@ -193,6 +193,7 @@ private:
         PriorityAccumulator priorities;
         ServerClientStats stats;
         std::uint32_t joinedTick = 0;
+        std::uint32_t phase = 0;  // which of the ticks between two snapshots is this client's
     };
 
     ServerSession(ServerSessionConfig config, std::unique_ptr<net::Server> server, TickClock clock, HitHistory history)
@@ -212,6 +213,7 @@ private:
                     c.inputs = std::make_unique<InputBuffer<Buffered>>(
                         *InputBuffer<Buffered>::create({config_.inputBufferTicks}));
                     c.joinedTick = tick_;
+                    c.phase = nextPhase_++;
                     clients_.emplace(ev->client.value, std::move(c));
                     break;
                 }
@@ -271,7 +273,15 @@ private:
     World viewFor(const ClientState& c) const {
         World view;
         view.tick = world_.tick;
-        if constexpr (HasRelevance<G>) {
+        if constexpr (HasInterest<G>) {
+            if (c.entity) {
+                const auto wanted = G::interest(world_, *c.entity);
+                for (const auto& e : world_.entities) {
+                    if (e.id == *c.entity || wanted(e)) view.entities.push_back(e);
+                }
+                return view;
+            }
+        } else if constexpr (HasRelevance<G>) {
             if (c.entity) {
                 for (const auto& e : world_.entities) {
                     if (e.id == *c.entity || G::relevant(world_, *c.entity, e.id)) view.entities.push_back(e);
@@ -339,9 +349,13 @@ private:
         return limited;
     }
 
-    void sendSnapshots() {
+    /// Snapshots to the clients whose turn it is at `tick`: each client gets one every
+    /// tickRate/snapshotRate ticks, and clients are spread over those ticks by their phase
+    /// so that the encoding work is shared out evenly rather than landing on one tick.
+    void sendSnapshots(std::uint32_t tick) {
+        const std::uint32_t interval = config_.tickRate / config_.snapshotRate;
         for (auto& [id, c] : clients_) {
-            if (!c.hello) continue;
+            if (!c.hello || (tick + c.phase) % interval != 0) continue;
             const World* baseline = c.acked ? sentAt(c, *c.acked) : nullptr;
             World view = limitToBudget(c, viewFor(c), baseline);
             std::shared_ptr<const detail::CodecModels> learned;
@@ -381,6 +395,7 @@ private:
     std::deque<Event> events_;
     std::vector<PlayerInput<Input>> inputs_;
     std::vector<HitVolume> volumes_;
+    std::uint32_t nextPhase_ = 0;
 };
 
 }  // namespace tickwire::engine

@@ -376,10 +376,12 @@ public:
             std::vector<std::uint8_t> out;
             detail::writeSnapshotHeader(out, header);
             detail::EncodeOps ops(config_.entropyCoding);
-            SnapshotType copy = current;
             auto models = startModels(header.chained ? baseline->models.get() : nullptr);
             Error ignored = Error::InvalidArgument;
-            if (!walk(ops, baseline, copy, *models, ignored)) return fail(Error::InvalidArgument);
+            // The walk writes `current` only when decoding: no copy of the world is needed.
+            if (!walk(ops, baseline, const_cast<SnapshotType&>(current), *models, ignored)) {
+                return fail(Error::InvalidArgument);
+            }
             if (learned) *learned = std::move(models);
             const auto body = ops.finish();
             out.insert(out.end(), body.begin(), body.end());
@@ -428,10 +430,12 @@ public:
         detail::Fnv h;
         h.add(s.tick);
         h.add(s.entities.size());
+        std::vector<QuantizedField> fields;
         for (const auto& e : s.entities) {
             h.add(e.id);
             h.add(e.state.index());
-            for (const auto& f : fieldsOf(e.state)) h.add(f.value);
+            fieldsInto(e.state, fields);
+            for (const auto& f : fields) h.add(f.value);
         }
         return static_cast<std::uint16_t>(h.h ^ (h.h >> 16) ^ (h.h >> 32) ^ (h.h >> 48));
     }
@@ -495,6 +499,16 @@ private:
         return s;
     }
 
+    /// fieldsOf() the default state of every type, computed once.
+    static const std::array<std::vector<QuantizedField>, sizeof...(Types)>& defaultFields() {
+        static const auto table = [] {
+            std::array<std::vector<QuantizedField>, sizeof...(Types)> t;
+            for (std::size_t i = 0; i < sizeof...(Types); ++i) t[i] = fieldsOf(makeDefault(i));
+            return t;
+        }();
+        return table;
+    }
+
     static State makeDefault(std::size_t type) {
         static const auto defaults = [] {
             std::array<State, sizeof...(Types)> d{State(std::in_place_type<Types>)...};
@@ -525,7 +539,9 @@ private:
     /// decoding fills it. Returns false on a malformed packet (decoding) or an entity
     /// that does not fit its schema (encoding).
     static std::shared_ptr<detail::CodecModels> startModels(const detail::CodecModels* from) {
-        auto models = from ? std::make_shared<detail::CodecModels>(*from) : std::make_shared<detail::CodecModels>(schema());
+        // Fresh models are a copy of one built once: cheaper than sizing every table again.
+        static const detail::CodecModels fresh(schema());
+        auto models = std::make_shared<detail::CodecModels>(from ? *from : fresh);
         models->startPacket();
         return models;
     }
@@ -604,9 +620,13 @@ private:
             std::uint64_t type = decoding ? 0 : added[i].state.index();
             ops.direct(type, typeBits);
             if (decoding && type >= sizeof...(Types)) return false;
-            const auto defaults = fieldsOf(makeDefault(type));
-            std::vector<QuantizedField> fields = decoding ? defaults : fieldsOf(added[i].state);
-            if (!decoding && fields.size() != defaults.size()) return false;
+            const auto& defaults = defaultFields()[type];
+            if constexpr (decoding) {
+                fields = defaults;
+            } else {
+                fieldsInto(added[i].state, fields);
+                if (fields.size() != defaults.size()) return false;
+            }
             auto& tm = m.types[type];
             bool prev = false;
             for (std::size_t f = 0; f < defaults.size(); ++f) {
