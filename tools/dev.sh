@@ -14,6 +14,7 @@ packages=(
   meson ninja-build pkg-config cmake g++
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
+  libsdl2-dev
 )
 
 log() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*"; }

@@ -9,6 +9,10 @@
 
 #include "arena_bot.hpp"
 #include "arena_tool.hpp"
+#include "view/arena_view.hpp"
+#if TICKWIRE_ARENA_VIEWER
+#include "view/viewer_sdl.hpp"
+#endif
 
 #include <tickwire/net/address.hpp>
 #include <tickwire/net/key.hpp>
@@ -43,6 +47,58 @@ int fail(const std::string& message) {
     return 1;
 }
 
+/// What the first bot's client shows: its own player as predicted (with any correction
+/// being smoothed in), the others as interpolated, and the server's position of its own
+/// player as a ghost.
+arena::view::ViewModel viewOf(ArenaBot& bot, double now, std::uint32_t tickRate, bool ghost) {
+    using arena::Player;
+    arena::view::ViewModel model;
+    auto& session = bot.session();
+    const auto self = session.controlled();
+    auto toView = [](tickwire::engine::EntityId id, const Player& p, bool local) {
+        arena::view::ViewPlayer v;
+        v.id = id;
+        v.x = p.x.get();
+        v.y = p.y.get();
+        v.aim = p.aim.get();
+        v.health = static_cast<int>(p.health.get());
+        v.alive = p.alive;
+        v.firing = p.firing;
+        v.local = local;
+        v.score = static_cast<int>(p.score.get());
+        return v;
+    };
+    for (const auto& e : session.interpolated().entities) {
+        if (self && e.id == *self) continue;
+        if (const auto* p = std::get_if<Player>(&e.state)) model.players.push_back(toView(e.id, *p, false));
+    }
+    if (self) {
+        if (auto mine = session.visibleLocal(now)) {
+            if (const auto* p = std::get_if<Player>(&*mine)) model.players.push_back(toView(*self, *p, true));
+        }
+        if (ghost && session.authoritative()) {
+            if (const Player* p = arena::ArenaGame::player(*session.authoritative(), *self)) model.ghost = toView(*self, *p, true);
+        }
+    }
+    arena::view::NetOverlay net;
+    net.connected = session.connected();
+    if (auto s = session.transport().stats()) {
+        net.rttMs = s->rttMs;
+        net.lossPct = s->lossPct;
+        net.kbpsIn = s->bytesInPerSecond * 8 / 1000;
+        net.kbpsOut = s->bytesOutPerSecond * 8 / 1000;
+    }
+    const auto stats = session.stats();
+    net.corrections = stats.corrections;
+    net.interpDelayMs = stats.interpolationDelayTicks * 1000.0 / tickRate;
+    net.tick = session.clientTick();
+    if (const auto& m = bot.match()) {
+        net.matchSecondsLeft = arena::matchSecondsLeft(session.clientTick() - m->matchStartTick, tickRate);
+    }
+    model.overlay = net;
+    return model;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -58,6 +114,10 @@ int main(int argc, char** argv) {
     std::uint32_t snapshotRate = 30;
     double frameRate = 60;
     bool json = false;
+    [[maybe_unused]] bool view = false;
+    bool ghost = false;
+    std::string screenshot;
+    int width = 1024, height = 768;
     app.add_option("--server", serverText, "The arena-server to join")->required()->type_name("HOST:PORT");
     app.add_option("--via", viaText,
                    "Send to this address instead, e.g. a tickwire-netsim relay in front of the server "
@@ -80,6 +140,16 @@ int main(int argc, char** argv) {
     app.add_option("--fps", frameRate, "Frames per second each bot updates at")
         ->type_name("HZ")->check(CLI::Range(10.0, 1000.0))->capture_default_str();
     app.add_flag("--json", json, "Print the summary as one JSON object, the last line on stdout");
+#if TICKWIRE_ARENA_VIEWER
+    app.add_flag("--view", view,
+                 "Open a window on the first bot's client: predicted self, interpolated others and a net "
+                 "overlay (G toggles the server's ghost, Esc quits)");
+    app.add_flag("--ghost", ghost, "Start with the ghost of the server's position shown");
+    app.add_option("--width", width, "Window width, pixels")->type_name("PX")->check(CLI::Range(320, 4096));
+    app.add_option("--height", height, "Window height, pixels")->type_name("PX")->check(CLI::Range(240, 4096));
+#endif
+    app.add_option("--screenshot", screenshot, "At the end, save what the first bot's client shows as a PNG")
+        ->type_name("FILE.png");
     CLI11_PARSE(app, argc, argv);
 
     auto server = net::Address::parse(serverText);
@@ -141,6 +211,16 @@ int main(int argc, char** argv) {
     }
     arena::tool::catchStopSignals();
 
+#if TICKWIRE_ARENA_VIEWER
+    std::unique_ptr<arena::view::SdlViewer> window;
+    if (view) {
+        std::string why;
+        window = arena::view::SdlViewer::open(width, height, "tickwire arena", &why);
+        if (!window) return fail("cannot open the viewer window: " + why);
+    }
+#endif
+    auto frameCanvas = *arena::view::Canvas::create(width, height);
+
     const double started = nowSeconds();
     const double frame = 1.0 / frameRate;
     double next = started;
@@ -164,6 +244,13 @@ int main(int argc, char** argv) {
                 }
             }
         }
+#if TICKWIRE_ARENA_VIEWER
+        if (window) {
+            if (!window->pump()) break;  // closed, or Escape
+            arena::view::drawArena(frameCanvas, viewOf(*fleet[0], now, tickRate, ghost != window->ghostToggled()));
+            window->present(frameCanvas);
+        }
+#endif
         if (!rateChecked && fleet[0]->match()) {
             rateChecked = true;
             const auto& m = *fleet[0]->match();
@@ -182,6 +269,11 @@ int main(int argc, char** argv) {
         }
     }
     const double elapsed = nowSeconds() - started;
+    if (!screenshot.empty()) {
+        arena::view::drawArena(frameCanvas, viewOf(*fleet[0], nowSeconds(), tickRate, ghost));
+        std::string why;
+        if (!arena::view::writePng(frameCanvas, screenshot, &why)) return fail("cannot save the screenshot: " + why);
+    }
 
     // The figures before disconnecting: our own goodbye is not a disconnect to report.
     std::size_t connected = 0, disconnects = 0, neverJoined = 0;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The arena programs as a user runs them: a server, bots with --json, a screenshot, a clean
+# SIGTERM, and clear refusals of bad input.
+# Usage: test_arena_sample.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT
+set -euo pipefail
+token_tool=$1 server_bin=$2 client_bin=$3
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$work/server.err" ] && sed 's/^/  server: /' "$work/server.err" >&2; exit 1; }
+
+"$token_tool" keygen --out "$work/server.key" >/dev/null
+
+# Bad input: a clear message and a non-zero exit.
+if "$server_bin" --port 40999 --key "$work/missing.key" 2>"$work/err"; then fail "a missing key file was accepted"; fi
+grep -q "cannot read key file" "$work/err" || fail "no clear message for a missing key: $(cat "$work/err")"
+head -c 31 /dev/urandom >"$work/short.key"
+if "$server_bin" --port 40999 --key "$work/short.key" 2>"$work/err"; then fail "a 31-byte key was accepted"; fi
+grep -q "exactly 32 bytes" "$work/err" || fail "no clear message for a bad key: $(cat "$work/err")"
+if "$server_bin" --port 40999 --key "$work/server.key" --snapshot-rate 25 2>"$work/err"; then fail "--snapshot-rate 25 at 60 Hz accepted"; fi
+grep -q "must divide" "$work/err" || fail "no clear message for a bad snapshot rate"
+if "$server_bin" --port 0 --key "$work/server.key" 2>/dev/null; then fail "--port 0 accepted"; fi
+if "$client_bin" --server nowhere --key "$work/server.key" 2>"$work/err"; then fail "--server nowhere accepted"; fi
+grep -q "expected HOST:PORT" "$work/err" || fail "no clear message for a bad --server"
+
+for attempt in 0 1 2 3 4; do
+  port=$((42000 + ($$ + attempt * 11) % 1000))
+  "$server_bin" --port "$port" --key "$work/server.key" --max-players 8 --json >"$work/server.out" 2>"$work/server.err" &
+  server_pid=$!
+  for _ in $(seq 50); do grep -q listening "$work/server.err" && break; sleep 0.1; done
+  grep -q listening "$work/server.err" && break
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+done
+[ -n "$server_pid" ] || fail "arena-server did not start"
+
+# Off a terminal the server logs plain lines: no carriage returns, no escape codes.
+"$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 4 --seconds 4 --json \
+  --screenshot "$work/shot.png" >"$work/client.out" 2>"$work/client.err" || fail "arena-client failed: $(cat "$work/client.err")"
+last=$(tail -n 1 "$work/client.out")
+for key in bots connected disconnects hits kills prediction_corrections interp_stall_pct rtt_ms_mean \
+  kbps_in_per_bot kbps_out_per_bot; do
+  echo "$last" | grep -q "\"$key\":" || fail "the client's JSON lacks $key: $last"
+done
+echo "$last" | grep -q '"connected":4,' || fail "not every bot connected: $last"
+echo "$last" | grep -q '"disconnects":0,' || fail "a bot was disconnected: $last"
+[ "$(head -c 8 "$work/shot.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "the screenshot is not a PNG"
+
+# A bot beyond --max-players is turned away, and the client says so with its exit code.
+if "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 9 --seconds 3 >"$work/full.out" 2>&1; then
+  : # kicked bots had joined first; the summary reports them as disconnected
+fi
+grep -q "disconnected" "$work/full.out" || fail "no summary from a client beyond --max-players"
+
+kill -TERM "$server_pid"
+status=0
+wait "$server_pid" || status=$?
+server_pid=""
+[ "$status" -eq 0 ] || fail "arena-server exited $status after SIGTERM"
+grep -q $'\r' "$work/server.err" && fail "the server wrote a terminal status line into a log"
+tail -n 1 "$work/server.out" | grep -q '"tick_ms_p99":' || fail "no JSON figures from the server"
+echo "arena sample: ok"
