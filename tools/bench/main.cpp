@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     int exitCode = 0;
     tickwire::bench::addTransportCommand(app, exitCode);
     tickwire::bench::addSnapshotCommand(app, exitCode);
+    tickwire::bench::addArenaCommand(app, exitCode);
 
     CLI11_PARSE(app, argc, argv);
     return exitCode;

@@ -32,6 +32,12 @@ struct TransportOptions {
     bool json = false;              ///< one JSON object as the last stdout line
 };
 
+/// Registers the `arena` subcommand (arena.cpp): arena-server under N bots of arena-client,
+/// run as child processes on this machine. Its exit status lands in exitCode: 0 when the
+/// run completed (figures reported, never asserted), 1 when a process failed or a bot
+/// never joined.
+void addArenaCommand(CLI::App& app, int& exitCode);
+
 /// Registers the `snapshot` subcommand (snapshot.cpp): the codec on 901-cube recordings.
 void addSnapshotCommand(CLI::App& app, int& exitCode);
 
