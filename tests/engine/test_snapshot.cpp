@@ -189,7 +189,7 @@ TEST_CASE("random and mutated bytes never crash the decoder or exceed the entity
         if (i % 2 == 0) {
             bytes.resize(rng() % 200);
             for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
-            if (!bytes.empty() && i % 4 == 0) bytes[0] = 0x13;  // a plausible header byte
+            if (!bytes.empty() && i % 4 == 0) bytes[0] = static_cast<std::uint8_t>((detail::kSnapshotVersion << 4) | 0x3);  // a plausible header byte
         } else {
             bytes = valid;
             bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));

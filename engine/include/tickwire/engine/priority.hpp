@@ -35,7 +35,7 @@ public:
         for (const auto& c : candidates) {
             float& acc = accumulated_[c.id];
             acc += c.priority > 0 ? c.priority : 0.0f;
-            order_.push_back({acc, &c});
+            order_.push_back({acc, &c, &acc});  // unordered_map references stay valid
         }
         std::sort(order_.begin(), order_.end(), [](const Ranked& a, const Ranked& b) {
             return a.priority != b.priority ? a.priority > b.priority : a.candidate->id < b.candidate->id;
@@ -47,7 +47,7 @@ public:
             if (!first && spent + r.candidate->bytes > budgetBytes) continue;
             spent += r.candidate->bytes;
             picked.push_back(r.candidate->id);
-            accumulated_[r.candidate->id] = 0;
+            *r.slot = 0;
         }
         std::sort(picked.begin(), picked.end());
         return picked;
@@ -65,6 +65,7 @@ private:
     struct Ranked {
         float priority;
         const PriorityCandidate* candidate;
+        float* slot;  // its entry in accumulated_
     };
     std::unordered_map<std::uint32_t, float> accumulated_;
     std::vector<Ranked> order_;

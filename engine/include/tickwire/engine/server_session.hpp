@@ -273,6 +273,7 @@ private:
     World viewFor(const ClientState& c) const {
         World view;
         view.tick = world_.tick;
+        view.entities.reserve(c.sent.empty() ? 16 : c.sent.back().entities.size() + 8);
         if constexpr (HasInterest<G>) {
             if (c.entity) {
                 const auto wanted = G::interest(world_, *c.entity);

@@ -132,7 +132,7 @@ struct SnapshotHeader {
 
 namespace detail {
 
-inline constexpr std::uint8_t kSnapshotVersion = 1;
+inline constexpr std::uint8_t kSnapshotVersion = 2;
 
 Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes);
 void writeSnapshotHeader(std::vector<std::uint8_t>& out, const SnapshotHeader& header);
@@ -145,6 +145,24 @@ struct Fnv {
             h ^= (v >> (8 * i)) & 0xFF;
             h *= 1099511628211ull;
         }
+    }
+};
+
+/// The content hash's mixer: each value is folded in as one 64-bit word (FNV-1a's step on
+/// words, not bytes: a server hashes a baseline for every client it sends a delta to), and
+/// the result goes through MurmurHash3's finaliser so that every input bit reaches the
+/// 16 bits that are sent.
+struct WordHash {
+    std::uint64_t h = 1469598103934665603ull;
+    void add(std::uint64_t v) noexcept { h = (h ^ v) * 1099511628211ull; }
+    [[nodiscard]] std::uint64_t finish() const noexcept {
+        std::uint64_t x = h;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdull;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53ull;
+        x ^= x >> 33;
+        return x;
     }
 };
 
@@ -427,17 +445,17 @@ public:
 
     /// 16 bits that change when any id, type or field of the snapshot (or its tick) does.
     [[nodiscard]] static std::uint16_t contentHash(const SnapshotType& s) {
-        detail::Fnv h;
+        detail::WordHash h;
         h.add(s.tick);
         h.add(s.entities.size());
-        std::vector<QuantizedField> fields;
+        thread_local std::vector<QuantizedField> fields;
         for (const auto& e : s.entities) {
-            h.add(e.id);
-            h.add(e.state.index());
+            h.add((static_cast<std::uint64_t>(e.state.index()) << 32) | e.id);
             fieldsInto(e.state, fields);
             for (const auto& f : fields) h.add(f.value);
         }
-        return static_cast<std::uint16_t>(h.h ^ (h.h >> 16) ^ (h.h >> 32) ^ (h.h >> 48));
+        const std::uint64_t x = h.finish();
+        return static_cast<std::uint16_t>(x ^ (x >> 16) ^ (x >> 32) ^ (x >> 48));
     }
 
     /// Identifies the entity types' layouts: equal on both ends when they can talk.
@@ -477,11 +495,12 @@ private:
 
     /// fieldsOf() into a buffer that keeps its capacity between entities.
     static void fieldsInto(const State& s, std::vector<QuantizedField>& out) {
-        detail::FieldWriter writer;
-        writer.fields.swap(out);
-        writer.fields.clear();
+        // One archive per thread: building Cereal's archive for every entity cost more than
+        // reading the entity's fields. Fixed-layout types leave nothing in it between calls.
+        thread_local detail::FieldWriter writer;
+        writer.reset();
         std::visit([&](const auto& v) { writer(v); }, s);
-        out.swap(writer.fields);
+        writer.drainInto(out);
     }
 
     /// Fields of the baseline's prediction: the baseline itself unless the type has a predictor.

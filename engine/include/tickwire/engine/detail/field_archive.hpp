@@ -8,6 +8,7 @@
 
 #include <cereal/cereal.hpp>
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -19,7 +20,34 @@ namespace tickwire::engine::detail {
 class FieldWriter : public cereal::OutputArchive<FieldWriter, cereal::AllowEmptyClassElision> {
 public:
     FieldWriter() : OutputArchive(this) {}
-    std::vector<QuantizedField> fields;
+
+    /// Appends one field. The first kInline stay in a fixed buffer: the codec reads every
+    /// entity's fields several times per packet, and a vector's push_back per field cost
+    /// more than the rest of the reading.
+    void put(const QuantizedField& field) {
+        if (count_ < kInline) {
+            inline_[count_++] = field;
+        } else {
+            overflow_.push_back(field);
+        }
+    }
+    /// Moves the fields collected since the last call into `out` (replacing its contents).
+    void drainInto(std::vector<QuantizedField>& out) {
+        out.assign(inline_.begin(), inline_.begin() + static_cast<std::ptrdiff_t>(count_));
+        out.insert(out.end(), overflow_.begin(), overflow_.end());
+        reset();
+    }
+    /// Forgets what was collected (after a type's save threw part-way).
+    void reset() noexcept {
+        count_ = 0;
+        overflow_.clear();
+    }
+
+private:
+    static constexpr std::size_t kInline = 64;
+    std::array<QuantizedField, kInline> inline_{};
+    std::size_t count_ = 0;
+    std::vector<QuantizedField> overflow_;
 };
 
 class FieldReader : public cereal::InputArchive<FieldReader, cereal::AllowEmptyClassElision> {
@@ -66,7 +94,7 @@ T fromField(const QuantizedField& field) noexcept {
     }
 }
 
-inline void CEREAL_SAVE_FUNCTION_NAME(FieldWriter& ar, const QuantizedField& field) { ar.fields.push_back(field); }
+inline void CEREAL_SAVE_FUNCTION_NAME(FieldWriter& ar, const QuantizedField& field) { ar.put(field); }
 inline void CEREAL_LOAD_FUNCTION_NAME(FieldReader& ar, QuantizedField& field) {
     const QuantizedField got = ar.next(field.bits);
     field.value = got.value;
@@ -75,7 +103,7 @@ inline void CEREAL_LOAD_FUNCTION_NAME(FieldReader& ar, QuantizedField& field) {
 template <class T>
     requires std::is_arithmetic_v<T> && (!std::is_same_v<T, long double>)
 inline void CEREAL_SAVE_FUNCTION_NAME(FieldWriter& ar, const T& value) {
-    ar.fields.push_back(toField(value));
+    ar.put(toField(value));
 }
 template <class T>
     requires std::is_arithmetic_v<T> && (!std::is_same_v<T, long double>)
