@@ -372,28 +372,58 @@ struct ArenaGame {
         }
     }
 
-    /// Players in view of each player in a crowded arena, on average: up to this many
-    /// players everyone sees everyone.
-    static constexpr std::size_t kCrowd = 48;
+    /// Players in view of each player in a crowded arena: up to this many players everyone
+    /// sees everyone.
+    static constexpr std::size_t kCrowd = 32;
 
     /// Area of interest (the server sends a player only what this admits): everyone while
-    /// the arena holds at most kCrowd players; beyond that, the players within a radius
-    /// that keeps about kCrowd of them in view (about 4.3 m with 1000 players).
+    /// the arena holds at most kCrowd other players; beyond that, the kCrowd players nearest
+    /// to the viewer (ties by lower id), so that a crowd round one spawn point costs no more
+    /// than a spread-out arena. The predicate must be asked about entities in ascending id
+    /// order, once each, as ServerSession does.
     [[nodiscard]] static auto interest(const World& world, EntityId viewer) {
-        std::int64_t reach2 = std::numeric_limits<std::int64_t>::max();
         PointCm at{};
-        const std::size_t n = world.entities.size();
-        if (const Player* me = player(world, viewer); me && n > kCrowd) {
-            at = {me->xCm(), me->yCm()};
-            const double area = static_cast<double>(kWidthCm) * static_cast<double>(kHeightCm);
-            reach2 = static_cast<std::int64_t>(static_cast<double>(kCrowd) * area / (std::numbers::pi * static_cast<double>(n)));
+        std::int64_t limit = std::numeric_limits<std::int64_t>::max();
+        std::size_t tiesLeft = 0;
+        const Player* me = player(world, viewer);
+        if (me) at = {me->xCm(), me->yCm()};
+        auto distance2 = [&at](const Player& p) {
+            const std::int64_t dx = p.xCm() - at.x;
+            const std::int64_t dy = p.yCm() - at.y;
+            return dx * dx + dy * dy;
+        };
+        // One scan for the kCrowd-th smallest distance; entities at exactly that distance
+        // are admitted, in id order, until kCrowd are in.
+        thread_local std::vector<std::int64_t> distances;
+        distances.clear();
+        if (me && world.entities.size() > kCrowd + 1) {
+            for (const auto& e : world.entities) {
+                const auto* p = std::get_if<Player>(&e.state);
+                if (p && e.id != viewer) distances.push_back(distance2(*p));
+            }
         }
-        return [at, reach2](const World::Entity& e) {
+        if (distances.size() > kCrowd) {
+            const auto kth = distances.begin() + static_cast<std::ptrdiff_t>(kCrowd - 1);
+            std::nth_element(distances.begin(), kth, distances.end());
+            limit = *kth;
+            const auto below = static_cast<std::size_t>(
+                std::count_if(distances.begin(), distances.end(), [&](std::int64_t d) { return d < limit; }));
+            tiesLeft = kCrowd - below;
+        } else {
+            me = nullptr;  // few enough: everyone
+        }
+        return [everyone = me == nullptr, viewer, at, limit, tiesLeft](const World::Entity& e) mutable {
             const auto* p = std::get_if<Player>(&e.state);
-            if (!p) return true;
+            if (everyone || !p || e.id == viewer) return true;
             const std::int64_t dx = p->xCm() - at.x;
             const std::int64_t dy = p->yCm() - at.y;
-            return dx * dx + dy * dy <= reach2;
+            const std::int64_t d = dx * dx + dy * dy;
+            if (d < limit) return true;
+            if (d == limit && tiesLeft > 0) {
+                --tiesLeft;
+                return true;
+            }
+            return false;
         };
     }
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -237,13 +238,13 @@ TEST_CASE("an aim angle becomes the nearest of 4096 steps per turn, wrapped") {
     CHECK(aimFromRadians(2.5 * std::numbers::pi) == 1024);
 }
 
-TEST_CASE("a small arena shows everyone to everyone; a crowded one shows each player about kCrowd neighbours") {
+TEST_CASE("a small arena shows everyone to everyone; a crowded one shows each player its kCrowd nearest") {
     World small;
-    for (EntityId id = 1; id <= ArenaGame::kCrowd; ++id) small.set(id, placed(1.0 + id * 0.7, id % 2 ? 2.0 : 28.0));
-    const auto everyone = ArenaGame::interest(small, 1);
+    for (EntityId id = 1; id <= ArenaGame::kCrowd + 1; ++id) small.set(id, placed(1.0 + id * 0.7, id % 2 ? 2.0 : 28.0));
+    auto everyone = ArenaGame::interest(small, 1);
     for (const auto& e : small.entities) CHECK(everyone(e));
 
-    // 1000 players on a 40 x 25 grid: about kCrowd of them within reach of a player mid-arena.
+    // 1000 players on a 40 x 25 grid: the viewer and exactly its kCrowd nearest are in view.
     World crowd;
     EntityId id = 1;
     for (int gx = 0; gx < 40; ++gx) {
@@ -251,12 +252,24 @@ TEST_CASE("a small arena shows everyone to everyone; a crowded one shows each pl
     }
     REQUIRE(crowd.entities.size() == 1000);
     const EntityId middle = 20 * 25 + 13;  // gx = 20, gy = 12
-    const auto near = ArenaGame::interest(crowd, middle);
-    std::size_t seen = 0;
-    for (const auto& e : crowd.entities) seen += near(e) ? 1 : 0;
-    CHECK(seen >= ArenaGame::kCrowd / 2);
-    CHECK(seen <= ArenaGame::kCrowd * 2);
-    // Its nearest neighbour is in view, the far corner is not.
-    CHECK(near(*std::find_if(crowd.entities.begin(), crowd.entities.end(), [&](const auto& e) { return e.id == middle + 1; })));
-    CHECK_FALSE(near(crowd.entities.front()));
+    auto near = ArenaGame::interest(crowd, middle);
+    std::vector<EntityId> seen;
+    for (const auto& e : crowd.entities) {
+        if (near(e)) seen.push_back(e.id);
+    }
+    CHECK(seen.size() == ArenaGame::kCrowd + 1);
+    CHECK(std::find(seen.begin(), seen.end(), middle) != seen.end());
+    CHECK(std::find(seen.begin(), seen.end(), middle + 1) != seen.end());  // its neighbour
+    CHECK(std::find(seen.begin(), seen.end(), EntityId{1}) == seen.end());  // the far corner
+
+    // A crowd on one spot (everyone at the same distance): still only kCrowd, the lowest ids.
+    World stacked;
+    for (EntityId i = 1; i <= 200; ++i) stacked.set(i, placed(20.0, 15.0));
+    auto fromStack = ArenaGame::interest(stacked, 100);
+    std::vector<EntityId> admitted;
+    for (const auto& e : stacked.entities) {
+        if (fromStack(e)) admitted.push_back(e.id);
+    }
+    CHECK(admitted.size() == ArenaGame::kCrowd + 1);
+    CHECK(admitted.front() == 1);
 }

@@ -26,7 +26,8 @@
 ///         static auto interest(const World&, EntityId viewer);  // the same as one callable
 ///                                  // bool(const World::Entity&), built once per viewer and
 ///                                  // snapshot: for many players, where relevant() would
-///                                  // look the viewer up again for every other entity
+///                                  // look the viewer up again for every other entity;
+///                                  // asked once per entity, in ascending id order
 ///         static float priority(const World&, EntityId viewer, EntityId other);  // > 0, bandwidth share
 ///         static void hitVolumes(const World&, std::vector<HitVolume>& out);     // lag compensation
 ///         static World::State blend(const World::State& a, const World::State& b, double t);  // smoothing

@@ -276,7 +276,7 @@ private:
         view.entities.reserve(c.sent.empty() ? 16 : c.sent.back().entities.size() + 8);
         if constexpr (HasInterest<G>) {
             if (c.entity) {
-                const auto wanted = G::interest(world_, *c.entity);
+                auto wanted = G::interest(world_, *c.entity);  // asked once per entity, in id order
                 for (const auto& e : world_.entities) {
                     if (e.id == *c.entity || wanted(e)) view.entities.push_back(e);
                 }
