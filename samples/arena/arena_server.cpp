@@ -45,6 +45,9 @@ using arena::ArenaGame;
 
 namespace {
 
+/// --chain-models auto chains the codec's models up to this many players.
+constexpr std::size_t kChainModelsUpTo = 128;
+
 int fail(const std::string& message) {
     std::cerr << "arena-server: " << message << '\n';
     return 1;
@@ -132,6 +135,7 @@ int main(int argc, char** argv) {
     std::size_t budget = 64 * 1024;
     double seconds = 0;
     bool json = false;
+    std::string chain = "auto";
     std::vector<std::string> publicTexts;
     app.add_option("--port", port, "UDP port to listen on (all interfaces)")
         ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
@@ -152,6 +156,10 @@ int main(int argc, char** argv) {
         ->type_name("S")->check(CLI::Range(0.0, 1e7))->capture_default_str();
     app.add_option("--public", publicTexts, "Another address clients reach this server at; repeatable")
         ->type_name("HOST:PORT");
+    app.add_option("--chain-models", chain,
+                   "Start each snapshot's coding from what its baseline's taught: on, off, or auto (on up to " +
+                       std::to_string(kChainModelsUpTo) + " players)")
+        ->type_name("auto|on|off")->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
     app.add_flag("--json", json, "At exit, print one JSON object of figures as the last line on stdout");
     CLI11_PARSE(app, argc, argv);
 
@@ -179,6 +187,10 @@ int main(int argc, char** argv) {
     // Baselines a client may still acknowledge: one second of snapshots covers any round
     // trip a player can play with, at half the memory of the default.
     config.snapshotHistory = std::max<std::uint32_t>(2, snapshotRate);
+    // Chained models make each delta smaller (about 20% here) but cost a copy of the
+    // models per packet and a few KiB per stored baseline: worth it for a small arena,
+    // not for a thousand players (docs/BENCHMARKS.md, Arena).
+    config.codec.chainModels = chain == "on" || (chain == "auto" && maxPlayers <= kChainModelsUpTo);
     config.transport.key = *key;
     config.transport.bind = net::Address{0, port};
     config.transport.maxClients = maxPlayers + spectators;

@@ -118,6 +118,28 @@ TEST_CASE("random worlds with adds, removes and changes round-trip exactly over 
     }
 }
 
+TEST_CASE("with chainModels off every packet starts fresh: it round-trips, says so, and leaves no models") {
+    Codec chained;
+    Codec fresh({.chainModels = false});
+    std::mt19937_64 rng(21);
+    World base = randomWorld(rng, 120);
+    std::shared_ptr<const detail::CodecModels> learned;
+    base = *chained.decode(nullptr, *chained.encode(nullptr, base));  // a baseline that carries models
+    REQUIRE(base.models);
+    for (std::uint32_t tick = base.tick + 1; tick < base.tick + 40; ++tick) {
+        const World next = evolve(base, rng, tick);
+        const auto bytes = fresh.encode(&base, next, &learned);
+        REQUIRE(bytes);
+        CHECK_FALSE(learned);
+        const auto header = Codec::peekHeader(*bytes);
+        REQUIRE(header);
+        CHECK_FALSE(header->chained);
+        const auto decoded = chained.decode(&base, *bytes);  // any decoder follows the header
+        REQUIRE(decoded);
+        CHECK(*decoded == next);
+    }
+}
+
 TEST_CASE("a keyframe decodes without a baseline and a delta only with its own") {
     Codec codec;
     std::mt19937_64 rng(3);

@@ -117,6 +117,11 @@ struct Snapshot {
 struct SnapshotCodecConfig {
     std::size_t maxEntities = 4096;  ///< 1..1,000,000: decoding never builds more
     bool entropyCoding = true;       ///< range-coded; false: the same decisions bit-packed
+    /// Encoder: start each delta from the models its baseline's packet taught (smaller
+    /// packets), at the cost of a copy of the models per packet and one kept with every
+    /// snapshot stored as a baseline (a few KiB each). false: every packet starts fresh,
+    /// and encode() returns no models. Decoders follow what each packet says.
+    bool chainModels = true;
 };
 
 /// What a packet says about itself, readable without decoding it.
@@ -389,15 +394,28 @@ public:
             if (baseline) {
                 header.baselineTick = baseline->tick;
                 header.baselineHash = contentHash(*baseline);
-                header.chained = baseline->models != nullptr && config_.entropyCoding;
+                header.chained = baseline->models != nullptr && config_.entropyCoding && config_.chainModels;
             }
             std::vector<std::uint8_t> out;
             detail::writeSnapshotHeader(out, header);
             detail::EncodeOps ops(config_.entropyCoding);
-            auto models = startModels(header.chained ? baseline->models.get() : nullptr);
+            // Unchained, the models are not kept: a scratch copy per thread saves the
+            // allocations of a fresh set per packet.
+            thread_local std::optional<detail::CodecModels> scratch;
+            std::shared_ptr<detail::CodecModels> models;
+            detail::CodecModels* working = nullptr;
+            if (config_.chainModels || !config_.entropyCoding) {
+                models = startModels(header.chained ? baseline->models.get() : nullptr);
+                working = models.get();
+            } else {
+                if (!scratch) scratch.emplace(schema());
+                *scratch = freshModels();
+                scratch->startPacket();
+                working = &*scratch;
+            }
             Error ignored = Error::InvalidArgument;
             // The walk writes `current` only when decoding: no copy of the world is needed.
-            if (!walk(ops, baseline, const_cast<SnapshotType&>(current), *models, ignored)) {
+            if (!walk(ops, baseline, const_cast<SnapshotType&>(current), *working, ignored)) {
                 return fail(Error::InvalidArgument);
             }
             if (learned) *learned = std::move(models);
@@ -559,10 +577,14 @@ private:
     /// that does not fit its schema (encoding).
     static std::shared_ptr<detail::CodecModels> startModels(const detail::CodecModels* from) {
         // Fresh models are a copy of one built once: cheaper than sizing every table again.
-        static const detail::CodecModels fresh(schema());
-        auto models = std::make_shared<detail::CodecModels>(from ? *from : fresh);
+        auto models = std::make_shared<detail::CodecModels>(from ? *from : freshModels());
         models->startPacket();
         return models;
+    }
+
+    static const detail::CodecModels& freshModels() {
+        static const detail::CodecModels fresh(schema());
+        return fresh;
     }
 
     template <class Ops>
