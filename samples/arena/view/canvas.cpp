@@ -1,5 +1,7 @@
 #include "view/canvas.hpp"
 
+#include <tickwire/engine/checksum.hpp>
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -376,23 +378,6 @@ void Canvas::text(float x, float y, std::string_view text, Rgba colour, int scal
 
 namespace {
 
-constexpr std::array<std::uint32_t, 256> makeCrcTable() {
-    std::array<std::uint32_t, 256> table{};
-    for (std::uint32_t n = 0; n < 256; ++n) {
-        std::uint32_t c = n;
-        for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[n] = c;
-    }
-    return table;
-}
-constexpr std::array<std::uint32_t, 256> kCrcTable = makeCrcTable();
-
-std::uint32_t crc32(const std::uint8_t* data, std::size_t size) noexcept {
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < size; ++i) c = kCrcTable[(c ^ data[i]) & 0xFFu] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
 void putU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     out.push_back(static_cast<std::uint8_t>(v >> 24));
     out.push_back(static_cast<std::uint8_t>(v >> 16));
@@ -411,7 +396,7 @@ void putChunk(std::vector<std::uint8_t>& out, const char (&type)[5], Fill&& fill
     fill();
     const auto length = static_cast<std::uint32_t>(out.size() - typeAt - 4);
     for (int i = 0; i < 4; ++i) out[lengthAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
-    putU32(out, crc32(out.data() + typeAt, out.size() - typeAt));
+    putU32(out, tickwire::engine::crc32(std::span(out.data() + typeAt, out.size() - typeAt)));
 }
 
 // A zlib stream of stored deflate blocks, fed the raw bytes as they come: the total is known
