@@ -51,15 +51,15 @@ std::string describeChunk(std::uint32_t sequence, std::uint64_t offset) {
     return "chunk " + std::to_string(sequence) + " (at byte " + std::to_string(offset) + ")";
 }
 
+/// The fields a chunk header and an index entry share, in their common order.
+void putEntry(std::vector<std::uint8_t>& out, const ReplayChunkEntry& e) {
+    for (std::uint32_t v : {e.sequence, e.firstTick, e.lastTick, e.frames, e.events, e.payloadBytes}) put32(out, v);
+}
+
 /// The chunk header's 36 bytes for `entry` and the payload's CRC.
 std::vector<std::uint8_t> chunkHeader(const ReplayChunkEntry& entry, std::uint32_t payloadCrc) {
     std::vector<std::uint8_t> h(kChunkMagic, kChunkMagic + 4);
-    put32(h, entry.sequence);
-    put32(h, entry.firstTick);
-    put32(h, entry.lastTick);
-    put32(h, entry.frames);
-    put32(h, entry.events);
-    put32(h, entry.payloadBytes);
+    putEntry(h, entry);
     put32(h, payloadCrc);
     put32(h, crc32(h));
     return h;
@@ -159,12 +159,7 @@ Result<void> ReplayFileWriter::finish() {
     put32(index, static_cast<std::uint32_t>(written_.size()));
     for (const auto& e : written_) {
         put64(index, e.offset);
-        put32(index, e.sequence);
-        put32(index, e.firstTick);
-        put32(index, e.lastTick);
-        put32(index, e.frames);
-        put32(index, e.events);
-        put32(index, e.payloadBytes);
+        putEntry(index, e);
         put32(index, 0);  // reserved
     }
     put32(index, crc32(index));
