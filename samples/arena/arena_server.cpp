@@ -9,12 +9,17 @@
 // On a terminal it keeps one live status line; otherwise it logs a line every few seconds.
 // SIGINT or SIGTERM ends it: clients are told the server is shutting down, and with
 // --json the last line on stdout is one JSON object of figures.
+//
+// With --record FILE it writes a replay of every tick it simulates, and of the match events
+// it broadcasts (read it with tickwire-replay).
 
 #include "arena_events.hpp"
 #include "arena_game.hpp"
+#include "arena_recorder.hpp"
 #include "arena_tool.hpp"
 
 #include <tickwire/engine/server_session.hpp>
+#include <tickwire/engine/tick_clock.hpp>
 #include <tickwire/net/address.hpp>
 #include <tickwire/net/key.hpp>
 #include <tickwire/net/log.hpp>
@@ -136,6 +141,7 @@ int main(int argc, char** argv) {
     double seconds = 0;
     bool json = false;
     std::string chain = "auto";
+    std::string recordFile;
     std::vector<std::string> publicTexts;
     app.add_option("--port", port, "UDP port to listen on (all interfaces)")
         ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
@@ -160,6 +166,10 @@ int main(int argc, char** argv) {
                    "Start each snapshot's coding from what its baseline's taught: on, off, or auto (on up to " +
                        std::to_string(kChainModelsUpTo) + " players)")
         ->type_name("auto|on|off")->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
+    app.add_option("--record", recordFile,
+                   "Record every tick and every match event into this replay file (replaced if it exists); "
+                   "a write error stops the recording, not the server")
+        ->type_name("FILE");
     app.add_flag("--json", json, "At exit, print one JSON object of figures as the last line on stdout");
     CLI11_PARSE(app, argc, argv);
 
@@ -216,11 +226,22 @@ int main(int argc, char** argv) {
         return fail("cannot listen on UDP port " + std::to_string(port) + ": " + std::string(describe(created.error())));
     }
     auto& session = **created;
+    // The session's clock would run several ticks in one update() after a stall; this one
+    // keeps the same pace and catch-up rule but lets each tick be recorded on its own.
+    auto clock = *engine::TickClock::create({.tickRate = tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
+    std::unique_ptr<arena::ArenaRecorder> recorder;
+    if (!recordFile.empty()) {
+        auto made = arena::ArenaRecorder::create(recordFile, tickRate, [&](const std::string& line) {
+            logLine("arena-server: " + line);
+        }, &why);
+        if (!made) return fail(why);
+        recorder = std::move(*made);
+    }
     arena::tool::catchStopSignals();
     const std::uint64_t idleRssKib = procStatusKib("VmRSS");
     logLine("arena-server listening on " + session.transport().address().toString() + " (" +
             std::to_string(tickRate) + " Hz, snapshots " + std::to_string(snapshotRate) + " Hz, up to " +
-            std::to_string(maxPlayers) + " players)");
+            std::to_string(maxPlayers) + " players)" + (recorder ? ", recording to " + recordFile : ""));
 
     const double period = 1.0 / tickRate;
     const double started = nowSeconds();
@@ -242,6 +263,9 @@ int main(int argc, char** argv) {
     auto matchEvent = [&] {
         return arena::encodeMatchEvent({tickRate, snapshotRate, matchStart, arena::kMatchSeconds});
     };
+    // The replay holds the match as broadcast: its event at the start, then one per new
+    // match. The copy each joining player is sent repeats the current one and is left out.
+    if (recorder) recorder->addEvent(0, matchEvent());
 
     while (stopRequested == 0) {
         const double now = nowSeconds();
@@ -249,10 +273,9 @@ int main(int argc, char** argv) {
         if (firstJoin) playerSeconds += static_cast<double>(players.size()) * (now - lastLoop);
         lastLoop = now;
 
-        const std::uint32_t before = session.tick();
         const double t0 = nowSeconds();
-        session.update(static_cast<std::uint64_t>(now * 1e6));
-        const std::uint32_t ran = session.tick() - before;
+        const std::uint32_t ran =
+            arena::updateRecorded(session, clock, static_cast<std::uint64_t>(now * 1e6), recorder.get());
         if (ran > 0) {
             const double ms = (nowSeconds() - t0) * 1000.0 / ran;
             // The run's figures cover ticks with someone to serve; an empty arena's ticks
@@ -306,6 +329,7 @@ int main(int argc, char** argv) {
             matchStart = session.tick();
             const auto bytes = matchEvent();
             for (const auto& [entity, client] : players) (void)session.sendEvent(client, bytes);
+            if (recorder) recorder->addEvent(session.world().tick, bytes);
         }
 
         const double statusEvery = tty ? 0.5 : 5.0;
@@ -334,7 +358,7 @@ int main(int argc, char** argv) {
 
         // Until the next tick is due, take in what arrives in 1 ms slices: a thousand
         // players' inputs would overflow the socket's receive buffer in one 16 ms sleep.
-        const double due = now + (1.0 - session.clock().alpha()) * period;
+        const double due = now + (1.0 - clock.alpha()) * period;
         while (stopRequested == 0 && nowSeconds() + 0.0005 < due) session.transport().update(1);
     }
     if (statusShown) std::cerr << '\n';
@@ -343,6 +367,13 @@ int main(int argc, char** argv) {
     const std::size_t connected = session.transport().connectedCount();
     session.transport().shutdown(net::DisconnectReason::ServerShutdown);
     while (session.poll()) {
+    }
+    if (recorder) {
+        recorder->close();
+        const auto r = recorder->figures();
+        std::cerr << "arena-server: recorded " << r.frames << " ticks and " << r.events << " events (" << r.bytes
+                  << " bytes) to " << recordFile << (r.writeErrors > 0 ? ", then a write error stopped it" : "")
+                  << '\n';
     }
     const double end = nowSeconds();
     std::cerr << "arena-server: shut down after " << std::lround(end - started) << " s, told " << connected
@@ -353,7 +384,7 @@ int main(int argc, char** argv) {
         const double measured = firstJoin ? end - *firstJoin : 0;
         nlohmann::json j;
         j["ticks"] = session.tick();
-        j["dropped_ticks"] = session.clock().droppedTicks();
+        j["dropped_ticks"] = clock.droppedTicks();
         j["ticks_with_players"] = all.count();
         j["tick_ms_p50"] = all.percentile(0.5);
         j["tick_ms_p99"] = all.percentile(0.99);
@@ -368,6 +399,14 @@ int main(int argc, char** argv) {
             playerSeconds > 0 ? static_cast<double>(host.udpBytesOut - atFirstJoin.udpBytesOut) / playerSeconds : 0.0;
         j["rss_kib_idle"] = idleRssKib;
         j["rss_kib_peak"] = procStatusKib("VmHWM");
+        if (recorder) {
+            const auto r = recorder->figures();
+            j["record_frames"] = r.frames;
+            j["record_events"] = r.events;
+            j["record_bytes"] = r.bytes;
+            j["record_write_errors"] = r.writeErrors;
+            j["record_lost_frames"] = r.lostFrames;
+        }
         j["host"] = nlohmann::json::parse(host.toJson());
         std::cout << j.dump() << std::endl;
     }

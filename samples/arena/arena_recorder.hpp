@@ -1,0 +1,190 @@
+#pragma once
+/// \file arena_recorder.hpp
+/// Recording the arena into a replay file (tickwire/engine/replay.hpp): a writer that never
+/// stops the game when the disk fails, and a server update that simulates one tick at a
+/// time so that every tick's world is recorded. Used by `arena-server --record`, by
+/// `tickwire-replay capture` (arena_capture.hpp) and by the replay tests.
+///
+///     auto recorder = *arena::ArenaRecorder::create("match.twr", 60, log);
+///     auto clock = *tickwire::engine::TickClock::create({.tickRate = 60});
+///     while (serving) arena::updateRecorded(session, clock, nowMicros, recorder.get());
+///     recorder->addEvent(session.world().tick, bytes);   // an event the server sent
+///     recorder->close();                                 // writes the index
+
+#include "arena_game.hpp"
+
+#include <tickwire/engine/replay.hpp>
+#include <tickwire/engine/tick_clock.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace arena {
+
+/// The game id arena replays carry in their header.
+inline constexpr char kReplayGame[] = "tickwire-arena";
+
+/// What a recording has written so far.
+struct RecordFigures {
+    std::uint64_t frames = 0;       ///< ticks recorded
+    std::uint64_t events = 0;       ///< events recorded
+    std::uint64_t bytes = 0;        ///< bytes in the file (header and complete chunks)
+    std::uint64_t writeErrors = 0;  ///< 0, or 1: the first failure ends the recording
+    std::uint64_t lostFrames = 0;   ///< frames offered after the recording ended on an error
+    std::uint64_t lostEvents = 0;   ///< events offered after the recording ended on an error
+    std::optional<std::uint32_t> firstTick;  ///< of the first frame recorded
+    std::optional<std::uint32_t> lastTick;   ///< of the last frame recorded
+};
+
+/// A replay writer for the arena that the game can feed without checking every call: the
+/// first failure (a full disk, a world the codec refuses) is reported once through the log,
+/// ends the recording and is counted; later frames and events are counted as lost. The file
+/// keeps every chunk written before the failure. Not thread-safe.
+class ArenaRecorder {
+public:
+    /// Where the recorder reports its one failure (one English sentence, no newline).
+    using Log = std::function<void(const std::string&)>;
+    /// The writer underneath.
+    using Writer = tickwire::engine::ReplayWriter<ArenaGame::Codec>;
+
+    /// Creates (replaces) `path` for a game running at `tickRate` (1..1000 ticks per
+    /// second). Errors: those of ReplayWriter::create (IoError: the file cannot be created;
+    /// InvalidArgument: the tick rate); `why` gets a sentence naming the file.
+    [[nodiscard]] static tickwire::net::Result<std::unique_ptr<ArenaRecorder>> create(
+        const std::string& path, std::uint32_t tickRate, Log log = {}, std::string* why = nullptr,
+        tickwire::engine::ReplayWriterConfig config = {}) {
+        auto writer = Writer::create(path, {.game = kReplayGame, .tickRate = tickRate}, config);
+        if (!writer) {
+            if (why) {
+                *why = "cannot record to '" + path + "': " + std::string(tickwire::net::describe(writer.error()));
+            }
+            return tickwire::net::fail(writer.error());
+        }
+        return std::unique_ptr<ArenaRecorder>(new ArenaRecorder(path, std::move(*writer), std::move(log)));
+    }
+
+    /// Finishes the file as close() does.
+    ~ArenaRecorder() { close(); }
+    ArenaRecorder(const ArenaRecorder&) = delete;
+    ArenaRecorder& operator=(const ArenaRecorder&) = delete;
+
+    /// Records the world of one tick; its tick must be later than the last frame's (an
+    /// earlier or repeated tick is a failure like any other).
+    void addFrame(const ArenaGame::World& world) {
+        if (!writer_) {
+            if (failed_) ++figures_.lostFrames;
+            return;
+        }
+        if (auto ok = writer_->addFrame(world); !ok) {
+            ++figures_.lostFrames;
+            stop("tick " + std::to_string(world.tick), ok.error());
+            return;
+        }
+        ++figures_.frames;
+        if (!figures_.firstTick) figures_.firstTick = world.tick;
+        figures_.lastTick = world.tick;
+    }
+
+    /// Records a game event (the game's own bytes) at `tick`.
+    void addEvent(std::uint32_t tick, std::span<const std::uint8_t> bytes) {
+        if (!writer_) {
+            if (failed_) ++figures_.lostEvents;
+            return;
+        }
+        if (auto ok = writer_->addEvent(tick, bytes); !ok) {
+            ++figures_.lostEvents;
+            stop("an event at tick " + std::to_string(tick), ok.error());
+            return;
+        }
+        ++figures_.events;
+    }
+
+    /// Writes the chunk being filled and the index; the recording is over. Idempotent.
+    void close() {
+        if (!writer_) return;
+        auto ok = writer_->close();
+        bytes_ = writer_->bytesWritten();
+        writer_.reset();
+        if (!ok) {
+            failed_ = true;
+            ++figures_.writeErrors;
+            report("recording to '" + path_ + "' could not be completed: " +
+                   std::string(tickwire::net::describe(ok.error())) +
+                   " (the file keeps every chunk written before; it has no index)");
+        }
+    }
+
+    /// True until close() or a failure.
+    [[nodiscard]] bool recording() const noexcept { return writer_ != nullptr; }
+    /// True once a write failed.
+    [[nodiscard]] bool failed() const noexcept { return failed_; }
+    /// The figures so far.
+    [[nodiscard]] RecordFigures figures() const {
+        RecordFigures f = figures_;
+        f.bytes = writer_ ? writer_->bytesWritten() : bytes_;
+        return f;
+    }
+    /// The file being written.
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+private:
+    ArenaRecorder(std::string path, std::unique_ptr<Writer> writer, Log log)
+        : path_(std::move(path)), writer_(std::move(writer)), log_(std::move(log)) {}
+
+    void stop(const std::string& what, tickwire::net::Error error) {
+        failed_ = true;
+        ++figures_.writeErrors;
+        // Closed at once: the frames it still holds and the index reach the file if the disk
+        // lets them, and nothing is appended after a tick that could not be recorded.
+        (void)writer_->close();
+        bytes_ = writer_->bytesWritten();
+        writer_.reset();
+        report("recording to '" + path_ + "' stopped at " + what + ": " + std::string(tickwire::net::describe(error)) +
+               "; the file keeps every chunk written before, the game goes on unrecorded");
+    }
+
+    void report(const std::string& line) {
+        if (log_) log_(line);
+    }
+
+    std::string path_;
+    std::unique_ptr<Writer> writer_;
+    Log log_;
+    RecordFigures figures_;
+    std::uint64_t bytes_ = 0;
+    bool failed_ = false;
+};
+
+/// updateRecorded()'s default: nothing to do after a tick.
+struct NoTickObserver {
+    /// Does nothing.
+    void operator()(const ArenaGame::World&) const noexcept {}
+};
+
+/// Services `session`'s network, then simulates the ticks `clock` calls for at `nowMicros`
+/// (a monotonic clock), one ServerSession::step() at a time, handing the world of each tick
+/// to `recorder` (when not null) and to `afterTick` exactly as the clients were sent it.
+/// Returns the ticks simulated.
+///
+/// The session's own clock stays unused (it is only ever shown time 0, so update() runs no
+/// tick): ServerSession::update() may simulate several ticks in one call and would leave
+/// nothing to record between them. `clock` takes its place with the same catch-up rule.
+template <class Session, class AfterTick = NoTickObserver>
+std::uint32_t updateRecorded(Session& session, tickwire::engine::TickClock& clock, std::uint64_t nowMicros,
+                             ArenaRecorder* recorder, AfterTick&& afterTick = {}) {
+    session.update(0);
+    const std::uint32_t ticks = clock.advance(nowMicros);
+    for (std::uint32_t i = 0; i < ticks; ++i) {
+        session.step();
+        if (recorder) recorder->addFrame(session.world());
+        afterTick(session.world());
+    }
+    if (ticks > 0) session.transport().flush();
+    return ticks;
+}
+
+}  // namespace arena
