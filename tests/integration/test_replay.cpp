@@ -1,0 +1,357 @@
+// Replays of the sample arena end to end, in one process over loopback: a server recording
+// what it simulates (arena_recorder.hpp, as arena-server --record does), a spectator
+// capturing what it is sent (arena_capture.hpp, as tickwire-replay capture does), the
+// recording served again (arena_player.hpp, tickwire-replay play) and drawn
+// (arena_render.hpp, tickwire-replay render).
+
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "arena_bot.hpp"
+#include "arena_capture.hpp"
+#include "arena_events.hpp"
+#include "arena_player.hpp"
+#include "arena_recorder.hpp"
+#include "arena_render.hpp"
+#include "view/canvas.hpp"
+
+#include <tickwire/engine/replay.hpp>
+#include <tickwire/engine/server_session.hpp>
+#include <tickwire/engine/tick_clock.hpp>
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace tickwire;
+using arena::ArenaBot;
+using arena::ArenaGame;
+using World = ArenaGame::World;
+using Reader = engine::ReplayReader<ArenaGame::Codec>;
+
+namespace {
+
+double nowSeconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+/// A scratch directory, removed with everything in it at exit.
+struct ScratchDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("tickwire-test-replay-" + std::to_string(::getpid()));
+    ScratchDir() { std::filesystem::create_directories(path); }
+    ~ScratchDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+const ScratchDir& scratch() {
+    static const ScratchDir dir;
+    return dir;
+}
+
+engine::ClientSessionConfig clientConfig(const net::Key& key, net::Address server, std::uint64_t clientId) {
+    net::TokenParams p;
+    p.clientId = clientId;
+    p.servers = {server};
+    p.timeoutSeconds = 10;
+    engine::ClientSessionConfig config;
+    config.transport.token = *net::issueToken(key, p, net::unixNow());
+    config.transport.bind = net::Address::loopback(0);
+    config.transport.handshakeTimeoutMs = 10000;
+    return config;
+}
+
+/// Every frame of a replay, in order, and its events.
+struct ReadBack {
+    std::vector<World> frames;
+    std::vector<engine::ReplayEvent> events;
+    engine::ReplayVerification verification;
+};
+
+ReadBack readAll(const std::string& path) {
+    std::string why;
+    auto reader = Reader::open(path, arena::kReplayGame, &why);
+    REQUIRE_MESSAGE(reader, why);
+    ReadBack out;
+    out.verification = (*reader)->verification();
+    for (std::size_t i = 0; i < (*reader)->chunks().size(); ++i) {
+        auto chunk = (*reader)->readChunk(i);
+        REQUIRE(chunk);
+        for (auto& f : chunk->frames) out.frames.push_back(std::move(f));
+        for (auto& e : chunk->events) out.events.push_back(std::move(e));
+    }
+    return out;
+}
+
+/// One match, run once for the tests that look at it: a server with three bots recording
+/// every tick, and a spectator capturing what it is sent. The server's world after every
+/// tick is kept to compare the files with.
+struct MatchRun {
+    net::Key key = net::Key::generate();
+    std::string recording = scratch().file("server.twr");
+    std::string captured = scratch().file("capture.twr");
+    std::vector<World> serverWorlds;  // serverWorlds[t] is the world of tick t
+    std::uint64_t recorderLogLines = 0;
+    bool everyoneJoined = false;
+
+    MatchRun() {
+        engine::ServerSessionConfig config;
+        config.transport.bind = net::Address::loopback(0);
+        config.transport.key = key;
+        auto server = std::move(*engine::ServerSession<ArenaGame>::create(config));
+        auto clock = *engine::TickClock::create({.tickRate = config.tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
+        auto log = [this](const std::string&) { ++recorderLogLines; };
+        auto recorder = std::move(*arena::ArenaRecorder::create(recording, config.tickRate, log));
+        const auto matchEvent = arena::encodeMatchEvent({config.tickRate, config.snapshotRate, 0, arena::kMatchSeconds});
+        recorder->addEvent(0, matchEvent);
+
+        std::vector<std::unique_ptr<ArenaBot>> bots;
+        for (std::uint64_t id = 1; id <= 3; ++id) {
+            bots.push_back(std::move(*ArenaBot::create(clientConfig(key, server->transport().address(), id))));
+            REQUIRE(bots.back()->connect());
+        }
+        auto capture = std::move(
+            *arena::ArenaCapture::create(clientConfig(key, server->transport().address(), 99), captured, log));
+        REQUIRE(capture->connect());
+
+        double nextFrame = nowSeconds();
+        auto pump = [&] {
+            const double now = nowSeconds();
+            arena::updateRecorded(*server, clock, static_cast<std::uint64_t>(now * 1e6), recorder.get(),
+                                  [&](const World& w) { serverWorlds.push_back(w); });
+            while (auto ev = server->poll()) {
+                if (ev->type == engine::ServerSession<ArenaGame>::Event::Type::Joined) {
+                    (void)server->sendEvent(ev->client, matchEvent);
+                }
+            }
+            if (now >= nextFrame) {
+                nextFrame = std::max(nextFrame + 1.0 / 60.0, now - 0.1);
+                for (auto& bot : bots) bot->update(now);
+            }
+            (void)capture->update(now);
+            server->transport().update(1);
+        };
+        const double joinBy = nowSeconds() + 10;
+        auto joined = [&] {
+            bool all = capture->figures().frames > 0;
+            for (const auto& bot : bots) all = all && bot->figures().joined;
+            return all;
+        };
+        while (!joined() && nowSeconds() < joinBy) pump();
+        everyoneJoined = joined();
+        const double end = nowSeconds() + 3;
+        while (everyoneJoined && nowSeconds() < end) pump();
+        capture->close(0);
+        recorder->close();
+        for (auto& bot : bots) bot->disconnect(0);
+    }
+};
+
+const MatchRun& matchRun() {
+    static const MatchRun run;
+    REQUIRE(run.everyoneJoined);
+    return run;
+}
+
+bool sameEntities(const World& a, const World& b) { return a.entities == b.entities; }
+
+}  // namespace
+
+TEST_CASE("a server's recording reads back tick for tick as the server simulated it") {
+    const MatchRun& run = matchRun();
+    CHECK(run.recorderLogLines == 0);
+    const ReadBack file = readAll(run.recording);
+    CHECK(file.verification.whole);
+    CHECK(file.verification.indexed);
+    REQUIRE(file.frames.size() == run.serverWorlds.size());
+    REQUIRE(file.frames.size() > 120);
+    std::size_t differing = 0;
+    bool someoneMoved = false;
+    for (std::size_t i = 0; i < file.frames.size(); ++i) {
+        REQUIRE(file.frames[i].tick == run.serverWorlds[i].tick);
+        if (!sameEntities(file.frames[i], run.serverWorlds[i])) ++differing;
+        if (i > 0 && !sameEntities(run.serverWorlds[i], run.serverWorlds[i - 1])) someoneMoved = true;
+    }
+    CHECK(differing == 0);
+    CHECK(someoneMoved);
+    CHECK(run.serverWorlds.back().entities.size() == 3);
+    // The match as broadcast: one MatchEvent at tick 0.
+    REQUIRE(file.events.size() == 1);
+    CHECK(file.events[0].tick == 0);
+    CHECK(arena::decodeMatchEvent(file.events[0].data));
+}
+
+TEST_CASE("a spectator's capture holds the server's states at every tick it received") {
+    const MatchRun& run = matchRun();
+    const ReadBack file = readAll(run.captured);
+    CHECK(file.verification.whole);
+    std::size_t common = 0, differing = 0;
+    std::uint32_t previous = 0;
+    for (const auto& frame : file.frames) {
+        CHECK((common == 0 || frame.tick > previous));  // each tick once, in order
+        previous = frame.tick;
+        REQUIRE(frame.tick < run.serverWorlds.size());
+        ++common;
+        if (!sameEntities(frame, run.serverWorlds[frame.tick])) ++differing;
+    }
+    MESSAGE(common << " captured ticks of " << run.serverWorlds.size());
+    CHECK(differing == 0);
+    CHECK(common >= 60);  // 3 s at 30 snapshots per second, less what was lost to timing
+    // The MatchEvent the server sent the spectator on joining, at a tick it had seen.
+    REQUIRE(!file.events.empty());
+    CHECK(arena::decodeMatchEvent(file.events[0].data));
+    CHECK(file.events[0].tick >= file.frames.front().tick);
+}
+
+TEST_CASE("a recording played back reaches a spectator as recorded, and players are turned away") {
+    const MatchRun& run = matchRun();
+    std::string why;
+    auto reader = Reader::open(run.recording, arena::kReplayGame, &why);
+    REQUIRE_MESSAGE(reader, why);
+    net::ServerConfig transport;
+    transport.bind = net::Address::loopback(0);
+    transport.key = run.key;
+    transport.maxClients = 4;
+    arena::PlayOptions options;
+    options.speed = 4.0;  // the recording is 4 to 5 s long
+    auto player = std::move(*arena::ReplayPlayer::create(std::move(*reader), transport, options, &why));
+    const auto address = player->session().transport().address();
+
+    // A player is turned away first: playback waits for a spectator all the while.
+    auto bot = std::move(*ArenaBot::create(clientConfig(run.key, address, 7)));
+    REQUIRE(bot->connect());
+    const double kickBy = nowSeconds() + 10;
+    while (!bot->figures().disconnected && nowSeconds() < kickBy) {
+        CHECK(player->update(nowSeconds()) == arena::PlayState::Waiting);
+        bot->update(nowSeconds());
+        player->session().transport().update(1);
+    }
+    REQUIRE(bot->figures().disconnected);
+    CHECK(*bot->figures().disconnected == net::DisconnectReason::Kicked);
+    CHECK(player->figures().kicked == 1);
+
+    const std::string path = scratch().file("played.twr");
+    auto capture = std::move(*arena::ArenaCapture::create(clientConfig(run.key, address, 8), path));
+    REQUIRE(capture->connect());
+    const double endBy = nowSeconds() + 20;
+    arena::PlayState state = arena::PlayState::Waiting;
+    std::optional<double> finishedAt;
+    while (nowSeconds() < endBy) {
+        const double now = nowSeconds();
+        state = player->update(now);
+        (void)capture->update(now);
+        if (state == arena::PlayState::Finished && !finishedAt) finishedAt = now;
+        if (finishedAt && now - *finishedAt > 0.3) break;
+        player->session().transport().update(1);
+    }
+    REQUIRE(state == arena::PlayState::Finished);
+    player->shutdown(200);
+    const double leaveBy = nowSeconds() + 5;
+    while (capture->update(nowSeconds()) != arena::CaptureState::Ended && nowSeconds() < leaveBy) {
+        capture->session().transport().update(1);
+    }
+    CHECK(capture->disconnected() == net::DisconnectReason::ServerShutdown);
+    capture->close(0);
+    CHECK(player->figures().framesPlayed == run.serverWorlds.size());
+
+    const ReadBack file = readAll(path);
+    std::size_t common = 0, differing = 0;
+    for (const auto& frame : file.frames) {
+        const auto recorded = player->recordedTick(frame.tick);
+        REQUIRE(recorded);
+        REQUIRE(*recorded < run.serverWorlds.size());
+        ++common;
+        if (!sameEntities(frame, run.serverWorlds[*recorded])) ++differing;
+    }
+    MESSAGE(common << " of " << run.serverWorlds.size() << " recorded ticks captured from the playback");
+    CHECK(differing == 0);
+    CHECK(common >= run.serverWorlds.size() / 2);
+    // The recorded match started at recorded tick 0: the spectator is told so on its timeline.
+    REQUIRE(!file.events.empty());
+    const auto match = arena::decodeMatchEvent(file.events[0].data);
+    REQUIRE(match);
+    CHECK(player->recordedTick(match->matchStartTick) == 0u);
+    CHECK(match->snapshotRate == match->tickRate);
+}
+
+TEST_CASE("a render is a PNG of the requested size showing more than one colour") {
+    const MatchRun& run = matchRun();
+    std::string why;
+    auto reader = Reader::open(run.recording, arena::kReplayGame, &why);
+    REQUIRE_MESSAGE(reader, why);
+    arena::ReplayRender render((*reader)->info().tickRate, 0, static_cast<std::uint32_t>(run.serverWorlds.size() - 1));
+    for (std::size_t i = 0; i < (*reader)->chunks().size(); ++i) {
+        auto chunk = (*reader)->readChunk(i);
+        REQUIRE(chunk);
+        for (std::size_t f = 0; f < chunk->frames.size(); ++f) render.addFrame(chunk->frames[f], chunk->frameBytes[f]);
+    }
+    CHECK(render.frames() == run.serverWorlds.size());
+    auto canvas = render.draw(640, 560, "server.twr");
+    REQUIRE(canvas);
+    CHECK(canvas->width() == 640);
+    CHECK(canvas->height() == 560);
+    std::map<std::uint32_t, std::size_t> colours;
+    for (int y = 0; y < canvas->height(); y += 2) {
+        for (int x = 0; x < canvas->width(); x += 2) {
+            const auto p = canvas->pixel(x, y);
+            ++colours[(std::uint32_t{p.r} << 16) | (std::uint32_t{p.g} << 8) | p.b];
+        }
+    }
+    CHECK(colours.size() > 5);
+    CHECK(!render.draw(100, 560, "too narrow"));
+
+    const std::string png = scratch().file("render.png");
+    REQUIRE_MESSAGE(arena::view::writePng(*canvas, png, &why), why);
+    std::ifstream in(png, std::ios::binary);
+    std::array<unsigned char, 24> head{};
+    in.read(reinterpret_cast<char*>(head.data()), head.size());
+    REQUIRE(in.gcount() == 24);
+    const std::array<unsigned char, 8> signature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    CHECK(std::equal(signature.begin(), signature.end(), head.begin()));
+    CHECK(std::string(head.begin() + 12, head.begin() + 16) == "IHDR");
+    auto be32 = [&](std::size_t at) {
+        return (std::uint32_t{head[at]} << 24) | (std::uint32_t{head[at + 1]} << 16) | (std::uint32_t{head[at + 2]} << 8) |
+               head[at + 3];
+    };
+    CHECK(be32(16) == 640);
+    CHECK(be32(20) == 560);
+}
+
+TEST_CASE("a recorder that fails says so once, records nothing more, and leaves a readable file") {
+    const std::string path = scratch().file("failing.twr");
+    std::vector<std::string> lines;
+    auto recorder = std::move(
+        *arena::ArenaRecorder::create(path, 60, [&](const std::string& line) { lines.push_back(line); }));
+    World world;
+    world.tick = 5;
+    ArenaGame::spawn(world, 1);
+    recorder->addFrame(world);
+    recorder->addFrame(world);  // the same tick again: refused
+    world.tick = 6;
+    recorder->addFrame(world);
+    recorder->addEvent(6, std::vector<std::uint8_t>{1, 2, 3});
+    recorder->close();
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("stopped at tick 5") != std::string::npos);
+    const auto f = recorder->figures();
+    CHECK(f.frames == 1);
+    CHECK(f.writeErrors == 1);
+    CHECK(f.lostFrames == 2);
+    CHECK(f.lostEvents == 1);
+    CHECK(!recorder->recording());
+    const ReadBack file = readAll(path);
+    CHECK(file.verification.whole);
+    REQUIRE(file.frames.size() == 1);
+    CHECK(file.frames[0].tick == 5);
+}
