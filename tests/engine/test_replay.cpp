@@ -315,3 +315,55 @@ TEST_CASE("a writer killed with SIGKILL leaves a file whose complete chunks all 
     CHECK(frames == (*r)->chunks().size() * 5);
     CHECK(frames == (*r)->verification().goodFrames);
 }
+
+TEST_CASE("a chunk that would decode to more entity states than the limit is refused, and the writer never makes one") {
+    test::TempDir dir;
+    World big;
+    big.tick = 1;
+    for (EntityId id = 1; id <= 2000; ++id) big.set(id, Walker{});
+    const std::size_t frames = kReplayMaxChunkEntities / 2000 + 10;
+
+    // Written by hand: one keyframe and hundreds of tiny "nothing changed" deltas.
+    const auto hostile = dir.file("hostile.twr");
+    {
+        auto file = detail::ReplayFileWriter::create(hostile, {.game = "test-game", .tickRate = 60,
+                                                               .schemaHash = Codec::schemaHash()});
+        REQUIRE(file);
+        Codec codec({.chainModels = false});
+        std::vector<std::uint8_t> payload;
+        World previous;
+        for (std::size_t i = 0; i < frames; ++i) {
+            World w = big;
+            w.tick = static_cast<std::uint32_t>(1 + i);
+            const auto bytes = codec.encode(i == 0 ? nullptr : &previous, w);
+            REQUIRE(bytes);
+            detail::appendReplayRecord(payload, i == 0 ? detail::ReplayRecord::Keyframe : detail::ReplayRecord::Delta,
+                                       w.tick, *bytes);
+            previous = w;
+        }
+        ReplayChunkEntry entry{.firstTick = 1, .lastTick = static_cast<std::uint32_t>(frames),
+                               .frames = static_cast<std::uint32_t>(frames)};
+        REQUIRE((*file)->writeChunk(entry, payload));
+        REQUIRE((*file)->finish());
+    }
+    auto r = Reader::open(hostile, "test-game");
+    REQUIRE(r);
+    REQUIRE((*r)->chunks().size() == 1);
+    CHECK((*r)->readChunk(0).error() == Error::LimitExceeded);
+
+    // The writer starts a new chunk before the limit, however long the chunks may be.
+    const auto fair = dir.file("fair.twr");
+    {
+        auto w = Writer::create(fair, {.game = "test-game"}, {.chunkTicks = 100000, .chunkBytes = 16u << 20});
+        REQUIRE(w);
+        for (std::size_t i = 0; i < frames; ++i) {
+            big.tick = static_cast<std::uint32_t>(1 + i);
+            REQUIRE((*w)->addFrame(big));
+        }
+        REQUIRE((*w)->close());
+    }
+    auto ok = Reader::open(fair, "test-game");
+    REQUIRE(ok);
+    CHECK((*ok)->chunks().size() == 2);
+    for (std::size_t i = 0; i < (*ok)->chunks().size(); ++i) CHECK((*ok)->readChunk(i));
+}

@@ -33,6 +33,10 @@ namespace tickwire::engine {
 inline constexpr std::uint16_t kReplayVersion = 1;
 /// Most bytes in one chunk's payload; a reader refuses larger claims.
 inline constexpr std::uint32_t kReplayMaxChunkBytes = 64u << 20;
+/// Most entity states one chunk may hold, summed over its frames: a reader refuses a chunk
+/// that would decode to more (a small file can describe a great many unchanged frames), and
+/// the writer starts a new chunk before reaching it.
+inline constexpr std::size_t kReplayMaxChunkEntities = 1u << 20;
 /// Most bytes of a game id.
 inline constexpr std::size_t kReplayMaxGameId = 32;
 
@@ -179,8 +183,10 @@ public:
     [[nodiscard]] Result<void> addFrame(const World& world) {
         if (!file_) return fail(Error::Busy);
         if (lastTick_ && world.tick <= *lastTick_) return fail(Error::InvalidArgument);
+        if (world.entities.size() > kReplayMaxChunkEntities) return fail(Error::InvalidArgument);
         if (entry_.frames > 0 && (world.tick - entry_.firstTick >= config_.chunkTicks ||
-                                  payload_.size() >= config_.chunkBytes)) {
+                                  payload_.size() >= config_.chunkBytes ||
+                                  chunkEntities_ + world.entities.size() > kReplayMaxChunkEntities)) {
             if (auto ok = flush(); !ok) return ok;
         }
         const bool keyframe = entry_.frames == 0;
@@ -191,6 +197,7 @@ public:
                                    world.tick, *bytes);
         previous_ = world;
         previous_.models.reset();
+        chunkEntities_ += world.entities.size();
         ++entry_.frames;
         entry_.lastTick = world.tick;
         lastTick_ = world.tick;
@@ -210,14 +217,23 @@ public:
         return {};
     }
 
-    /// Writes the chunk being filled, if any. Errors: IoError, Busy (closed).
+    /// Writes the chunk being filled, if any. Errors: IoError (the writer is then closed,
+    /// without an index: the file keeps every chunk before the one that failed), Busy
+    /// (closed).
     [[nodiscard]] Result<void> flush() {
         if (!file_) return fail(Error::Busy);
         if (entry_.frames == 0 && entry_.events == 0) return {};
         auto ok = file_->writeChunk(entry_, payload_);
         payload_.clear();
         entry_ = {};
-        if (!ok) return ok;
+        chunkEntities_ = 0;
+        if (!ok) {
+            // A partial write leaves bytes the offsets would not account for: nothing after
+            // them could be read, so nothing more is written.
+            bytes_ = file_->bytesWritten();
+            file_.reset();
+            return ok;
+        }
         ++chunks_;
         return {};
     }
@@ -245,6 +261,7 @@ private:
     ReplayWriterConfig config_;
     Codec codec_;
     std::vector<std::uint8_t> payload_;
+    std::size_t chunkEntities_ = 0;
     ReplayChunkEntry entry_;
     World previous_;
     std::optional<std::uint32_t> lastTick_;
@@ -300,13 +317,15 @@ public:
     [[nodiscard]] std::uint64_t fileBytes() const noexcept { return scan_.fileBytes; }
 
     /// Decodes chunk `i` of chunks(). Errors: InvalidArgument (no such chunk), IoError,
-    /// Malformed/Truncated (damaged since the scan, or records the codec refuses).
+    /// Malformed/Truncated (damaged since the scan, or records the codec refuses),
+    /// LimitExceeded (more than kReplayMaxChunkEntities entity states in the chunk).
     [[nodiscard]] Result<ReplayChunk<World>> readChunk(std::size_t i) const {
         if (i >= scan_.chunks.size()) return fail(Error::InvalidArgument);
         auto payload = detail::readChunkPayload(path_, scan_.chunks[i]);
         if (!payload) return fail(payload.error());
         ReplayChunk<World> chunk;
         chunk.entry = scan_.chunks[i];
+        std::size_t entities = 0;
         std::size_t pos = 0;
         while (pos < payload->size()) {
             auto record = detail::readReplayRecord(*payload, pos);
@@ -321,6 +340,8 @@ public:
             if (!world) return fail(world.error() == Error::LimitExceeded ? Error::LimitExceeded : Error::Malformed);
             if (world->tick != record->tick) return fail(Error::Malformed);
             if (!chunk.frames.empty() && world->tick <= chunk.frames.back().tick) return fail(Error::Malformed);
+            entities += world->entities.size();
+            if (entities > kReplayMaxChunkEntities) return fail(Error::LimitExceeded);
             world->models.reset();
             chunk.frames.push_back(std::move(*world));
             chunk.frameBytes.push_back(record->bytes.size());

@@ -268,7 +268,7 @@ public:
         }
     }
     /// True when the decoder ran past what a well-formed packet can need.
-    bool truncated() const { return failed_ || range_.overrun() > 16; }
+    bool truncated() const { return failed_ || range_.overrun() > RangeEncoder::kMaxDroppedZeros + 4; }
 
 private:
     bool entropy_;

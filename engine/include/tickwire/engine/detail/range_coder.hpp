@@ -2,7 +2,7 @@
 // Adaptive binary range coder (the LZMA construction): 12-bit probabilities, carry
 // propagation through a cached byte, and a flush that keeps only the bytes the decoder
 // needs. The decoder treats bytes past the end as zero, so the encoder drops trailing
-// zero bytes; it never reads outside its span.
+// zero bytes (at most RangeEncoder::kMaxDroppedZeros); it never reads outside its span.
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +21,10 @@ struct BitModel {
 
 class RangeEncoder {
 public:
+    /// Most trailing zero bytes finish() drops; a decoder that needs more than this many
+    /// bytes past the end (plus slack) may take the stream as truncated.
+    static constexpr std::size_t kMaxDroppedZeros = 12;
+
     void encode(BitModel& model, unsigned bit) {
         const std::uint32_t bound = (range_ >> BitModel::kBits) * model.p;
         if (bit == 0) {
@@ -60,7 +64,15 @@ public:
         std::vector<std::uint8_t> out = std::move(out_);
         // The first byte of this construction is always zero: the decoder assumes it.
         if (!out.empty()) out.erase(out.begin());
-        while (!out.empty() && out.back() == 0) out.pop_back();
+        // The decoder reads exactly as many bytes as were written, supplying zeros past the
+        // end, so trailing zeros can go; but only kMaxDroppedZeros of them, because it takes
+        // a longer run of missing bytes as a truncated packet. (A highly compressible world,
+        // e.g. thousands of idle entities, codes to long runs of zeros.)
+        std::size_t dropped = 0;
+        while (!out.empty() && out.back() == 0 && dropped < kMaxDroppedZeros) {
+            out.pop_back();
+            ++dropped;
+        }
         *this = RangeEncoder{};
         return out;
     }
