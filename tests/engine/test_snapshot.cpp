@@ -369,3 +369,24 @@ TEST_CASE("a chained delta is refused against a baseline that lacks the learned 
     CHECK(codec.decode(&bare, *delta).error() == Error::WrongBaseline);
     CHECK(*codec.decode(&first, *delta) == next);
 }
+
+TEST_CASE("thousands of identical idle entities round-trip, as a keyframe and as a delta") {
+    for (bool entropy : {true, false}) {
+        Codec codec({.maxEntities = 4096, .entropyCoding = entropy});
+        World idle;
+        idle.tick = 10;
+        for (EntityId id = 1; id <= 3000; ++id) idle.set(id, Rock{});
+        const auto key = codec.encode(nullptr, idle);
+        REQUIRE(key);
+        const auto back = codec.decode(nullptr, *key);
+        REQUIRE(back);
+        CHECK(*back == idle);
+        World later = idle;
+        later.tick = 12;
+        const auto delta = codec.encode(&*back, later);
+        REQUIRE(delta);
+        const auto again = codec.decode(&*back, *delta);
+        REQUIRE(again);
+        CHECK(*again == later);
+    }
+}
