@@ -30,7 +30,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -173,18 +172,10 @@ int main(int argc, char** argv) {
         std::string keyError;
         const auto key = arena::tool::loadServerKey(keyFile, keyError);
         if (!key) return fail(keyError);
-        if (firstId == 0) {
-            // Several clients may join one server: random ids keep their players apart.
-            std::random_device rd;
-            firstId = 1 + (static_cast<std::uint64_t>(rd()) % 0x7FFF0000u);
-        }
+        // Several clients may join one server: random ids keep their players apart.
+        if (firstId == 0) firstId = arena::tool::randomPlayerId();
         for (std::size_t i = 0; i < bots; ++i) {
-            net::TokenParams p;
-            p.clientId = firstId + i;
-            p.servers = {*server};
-            p.expiresInSeconds = 120;
-            p.timeoutSeconds = 10;
-            auto token = net::issueToken(*key, p, net::unixNow());
+            auto token = arena::tool::devToken(*key, *server, firstId + i);
             if (!token) return fail("cannot issue a token: " + std::string(describe(token.error())));
             tokens.push_back(*token);
         }

@@ -382,12 +382,11 @@ struct ArenaGame {
     /// than a spread-out arena. The predicate must be asked about entities in ascending id
     /// order, once each, as ServerSession does.
     [[nodiscard]] static auto interest(const World& world, EntityId viewer) {
-        PointCm at{};
         std::int64_t limit = std::numeric_limits<std::int64_t>::max();
         std::size_t tiesLeft = 0;
         const Player* me = player(world, viewer);
-        if (me) at = {me->xCm(), me->yCm()};
-        auto distance2 = [&at](const Player& p) {
+        const PointCm at = me ? PointCm{me->xCm(), me->yCm()} : PointCm{};
+        auto distance2 = [at](const Player& p) {
             const std::int64_t dx = p.xCm() - at.x;
             const std::int64_t dy = p.yCm() - at.y;
             return dx * dx + dy * dy;
@@ -412,12 +411,10 @@ struct ArenaGame {
         } else {
             me = nullptr;  // few enough: everyone
         }
-        return [everyone = me == nullptr, viewer, at, limit, tiesLeft](const World::Entity& e) mutable {
+        return [everyone = me == nullptr, viewer, distance2, limit, tiesLeft](const World::Entity& e) mutable {
             const auto* p = std::get_if<Player>(&e.state);
             if (everyone || !p || e.id == viewer) return true;
-            const std::int64_t dx = p->xCm() - at.x;
-            const std::int64_t dy = p->yCm() - at.y;
-            const std::int64_t d = dx * dx + dy * dy;
+            const std::int64_t d = distance2(*p);
             if (d < limit) return true;
             if (d == limit && tiesLeft > 0) {
                 --tiesLeft;

@@ -4,10 +4,12 @@
 /// flag set by SIGINT/SIGTERM, and loading the server key with a message a user can act on.
 
 #include <tickwire/net/key.hpp>
+#include <tickwire/net/token.hpp>
 
 #include <chrono>
 #include <csignal>
 #include <optional>
+#include <random>
 #include <string>
 
 namespace arena::tool {
@@ -37,6 +39,28 @@ inline void catchStopSignals() {
         error = "'" + path + "' is not a server key: it must hold exactly 32 bytes";
     }
     return std::nullopt;
+}
+
+/// A random player id in 1..2^31 - 65536: clients started apart (bots, a capture) then
+/// never take each other's place on a server, and ids after it stay below 2^31.
+[[nodiscard]] inline std::uint64_t randomPlayerId() {
+    std::random_device rd;
+    return 1 + (static_cast<std::uint64_t>(rd()) % 0x7FFF0000u);
+}
+
+/// Development only: a connect token for `server`, minted here from the server key (a
+/// production client receives its token from the game's matchmaker and never holds the
+/// key). Valid for 120 s; either side drops the other after 10 s of silence.
+/// Errors: those of net::issueToken.
+[[nodiscard]] inline tickwire::net::Result<tickwire::net::ConnectToken> devToken(const tickwire::net::Key& key,
+                                                                                const tickwire::net::Address& server,
+                                                                                std::uint64_t playerId) {
+    tickwire::net::TokenParams p;
+    p.clientId = playerId;
+    p.servers = {server};
+    p.expiresInSeconds = 120;
+    p.timeoutSeconds = 10;
+    return tickwire::net::issueToken(key, p, tickwire::net::unixNow());
 }
 
 }  // namespace arena::tool

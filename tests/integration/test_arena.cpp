@@ -2,6 +2,7 @@
 // in-process link simulator between them.
 
 #include "arena_bot.hpp"
+#include "arena_tool.hpp"
 
 #include <tickwire/engine/server_session.hpp>
 #include <tickwire/net/link_sim.hpp>
@@ -20,10 +21,7 @@ using arena::ArenaGame;
 
 namespace {
 
-double nowSeconds() {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
+using arena::tool::nowSeconds;
 
 /// TICKWIRE_ARENA_SECONDS overrides the length of the match (the soak script runs longer).
 double matchSeconds(double fallback) {

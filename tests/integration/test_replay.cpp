@@ -11,7 +11,9 @@
 #include "arena_player.hpp"
 #include "arena_recorder.hpp"
 #include "arena_render.hpp"
+#include "arena_tool.hpp"
 #include "view/canvas.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <tickwire/engine/replay.hpp>
 #include <tickwire/engine/server_session.hpp>
@@ -38,25 +40,11 @@ using Reader = engine::ReplayReader<ArenaGame::Codec>;
 
 namespace {
 
-double nowSeconds() {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
+using arena::tool::nowSeconds;
 
-/// A scratch directory, removed with everything in it at exit.
-struct ScratchDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("tickwire-test-replay-" + std::to_string(::getpid()));
-    ScratchDir() { std::filesystem::create_directories(path); }
-    ~ScratchDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-const ScratchDir& scratch() {
-    static const ScratchDir dir;
+/// One scratch directory for the whole run, removed with everything in it at exit.
+const test::TempDir& scratch() {
+    static const test::TempDir dir;
     return dir;
 }
 

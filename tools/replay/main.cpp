@@ -44,7 +44,6 @@
 #include <limits>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -505,14 +504,8 @@ int runCapture(const CaptureOptions& o) {
         std::string keyError;
         const auto key = arena::tool::loadServerKey(o.keyFile, keyError);
         if (!key) return say(kExitUnusable, keyError);
-        net::TokenParams p;
-        // Random, so that a capture never takes the place of a player with the same id.
-        std::random_device rd;
-        p.clientId = 1 + (static_cast<std::uint64_t>(rd()) % 0x7FFF0000u);
-        p.servers = {*server};
-        p.expiresInSeconds = 120;
-        p.timeoutSeconds = 10;
-        auto issued = net::issueToken(*key, p, net::unixNow());
+        // A random id, so that a capture never takes the place of a player with the same id.
+        auto issued = arena::tool::devToken(*key, *server, arena::tool::randomPlayerId());
         if (!issued) return say(kExitUnusable, "cannot issue a token: " + std::string(describe(issued.error())));
         token = *issued;
     }
