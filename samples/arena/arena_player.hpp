@@ -161,14 +161,13 @@ public:
     /// events. Playback starts when the first spectator joins.
     PlayState update(double nowSeconds) {
         if (state_ == PlayState::Finished || state_ == PlayState::Failed) {
-            session_->update(0);
+            session_->service();
             while (session_->poll()) {
             }
             return state_;
         }
-        // Ticks are played below, one step() each: the session's own clock is only ever
-        // shown time 0, so update() just services the network.
-        session_->update(0);
+        // Ticks are played below, one step() each.
+        session_->service();
         while (auto ev = session_->poll()) onEvent(*ev, nowSeconds);
         if (state_ != PlayState::Playing) return state_;
         std::uint32_t played = 0;

@@ -170,13 +170,13 @@ struct NoTickObserver {
 /// to `recorder` (when not null) and to `afterTick` exactly as the clients were sent it.
 /// Returns the ticks simulated.
 ///
-/// The session's own clock stays unused (it is only ever shown time 0, so update() runs no
-/// tick): ServerSession::update() may simulate several ticks in one call and would leave
-/// nothing to record between them. `clock` takes its place with the same catch-up rule.
+/// ServerSession::update() may simulate several ticks in one call and would leave nothing
+/// to record between them, so this services the session and steps it itself; `clock` takes
+/// the place of the session's own, with the same catch-up rule.
 template <class Session, class AfterTick = NoTickObserver>
 std::uint32_t updateRecorded(Session& session, tickwire::engine::TickClock& clock, std::uint64_t nowMicros,
                              ArenaRecorder* recorder, AfterTick&& afterTick = {}) {
-    session.update(0);
+    session.service();
     const std::uint32_t ticks = clock.advance(nowMicros);
     for (std::uint32_t i = 0; i < ticks; ++i) {
         session.step();

@@ -103,11 +103,17 @@ public:
     /// Services the network and simulates as many ticks as `nowMicros` (a monotonic clock,
     /// injected) calls for, sending snapshots at the snapshot rate.
     void update(std::uint64_t nowMicros) {
-        server_->update(0);
-        handleNetwork();
+        service();
         const std::uint32_t ticks = clock_.advance(nowMicros);
         for (std::uint32_t i = 0; i < ticks; ++i) step();
         server_->flush();
+    }
+
+    /// Sends what is queued and takes in what arrived (joins, leaves, inputs, events for
+    /// poll()) without simulating: for a caller that drives the ticks itself with step().
+    void service() {
+        server_->update(0);
+        handleNetwork();
     }
 
     /// Simulates exactly one tick now (tests and tools that drive time themselves).
