@@ -1,6 +1,9 @@
 #include <tickwire/net/log.hpp>
 #include <tickwire/net/result.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace tickwire::net {
 
 std::string_view describe(Error e) noexcept {
@@ -27,6 +30,22 @@ std::string_view describe(Error e) noexcept {
     }
     return "unknown error";
 }
+
+namespace detail {
+
+void failedResultAccess(Error e) noexcept {
+    const std::string_view what = describe(e);
+    std::fprintf(stderr, "tickwire: the value of a failed Result was used (error: %.*s); check the Result first\n",
+                 static_cast<int>(what.size()), what.data());
+    std::abort();
+}
+
+void errorOfSuccessfulResult() noexcept {
+    std::fputs("tickwire: the error of a successful Result was read\n", stderr);
+    std::abort();
+}
+
+}  // namespace detail
 
 std::string_view describe(LogLevel level) noexcept {
     switch (level) {

@@ -4,6 +4,14 @@
 #include <tickwire/net/key.hpp>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <utility>
 
 #include <cstdlib>
 #include <filesystem>
@@ -124,4 +132,52 @@ TEST_CASE("a missing or unwritable key file is an io error") {
     const auto saved = Key::generate().save(dir.file("no-such-dir/server.key"));
     REQUIRE_FALSE(saved.has_value());
     CHECK(saved.error() == Error::IoError);
+}
+
+namespace {
+
+/// Runs body in a child process with stderr captured; returns (terminated by SIGABRT, stderr).
+std::pair<bool, std::string> runInChild(const std::function<void()>& body) {
+    int pipeFds[2];
+    REQUIRE(::pipe(pipeFds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(pipeFds[1], STDERR_FILENO);
+        ::close(pipeFds[0]);
+        body();
+        std::_Exit(0);
+    }
+    ::close(pipeFds[1]);
+    std::string err;
+    char buf[512];
+    for (ssize_t n; (n = ::read(pipeFds[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<std::size_t>(n));
+    ::close(pipeFds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, err};
+}
+
+}  // namespace
+
+TEST_CASE("using the key of a failed load stops the program and names the error") {
+    TempDir dir;
+    const std::string missing = dir.file("no-such.key");
+    auto [aborted, err] = runInChild([&] {
+        const Key key = *Key::load(missing);  // the README's one-liner on a missing file
+        std::fprintf(stderr, "still running with a key whose first byte is %u\n", key.data()[0]);
+    });
+    CHECK(aborted);
+    CHECK(err.find("failed Result") != std::string::npos);
+    CHECK(err.find(std::string(describe(Error::IoError))) != std::string::npos);
+    CHECK(err.find("still running") == std::string::npos);
+}
+
+TEST_CASE("reading the error of a successful result stops the program") {
+    auto [aborted, err] = runInChild([] {
+        const Result<Key> ok = Key::generate();
+        std::fprintf(stderr, "error %d\n", static_cast<int>(ok.error()));
+    });
+    CHECK(aborted);
+    CHECK(err.find("error of a successful Result") != std::string::npos);
 }

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace tickwire::net {
 
@@ -32,14 +34,72 @@ enum class Error : std::uint8_t {
     LimitExceeded,       ///< input claims more items (entities, frames) than the configured limit
 };
 
-/// A value or an Error. Results must be checked: functions returning one are [[nodiscard]].
+/// A short English description of an Error, stable enough to print to users.
+[[nodiscard]] std::string_view describe(Error e) noexcept;
+
+namespace detail {
+/// Prints "tickwire: ..." naming the error to stderr and aborts, in every build type.
+[[noreturn]] void failedResultAccess(Error e) noexcept;
+[[noreturn]] void errorOfSuccessfulResult() noexcept;
+}  // namespace detail
+
+/// A value or an Error (tl::expected underneath). Results must be checked: functions
+/// returning one are [[nodiscard]]. Reading the value of a failed Result (`*r`, `r->`)
+/// or the error of a successful one stops the program with a message naming the error,
+/// in every build type: a server started with `*Key::load("missing")` aborts instead of
+/// running with a key made of an error code and zeros.
 template <class T>
-using Result = tl::expected<T, Error>;
+class Result : public tl::expected<T, Error> {
+    using Base = tl::expected<T, Error>;
+
+public:
+    using Base::Base;
+    Result(const Base& other) : Base(other) {}
+    Result(Base&& other) noexcept(std::is_nothrow_move_constructible_v<Base>) : Base(std::move(other)) {}
+
+    template <class U = T, std::enable_if_t<!std::is_void_v<U>>* = nullptr>
+    U& operator*() & {
+        check();
+        return Base::operator*();
+    }
+    template <class U = T, std::enable_if_t<!std::is_void_v<U>>* = nullptr>
+    const U& operator*() const& {
+        check();
+        return Base::operator*();
+    }
+    template <class U = T, std::enable_if_t<!std::is_void_v<U>>* = nullptr>
+    U&& operator*() && {
+        check();
+        return std::move(Base::operator*());
+    }
+    template <class U = T, std::enable_if_t<!std::is_void_v<U>>* = nullptr>
+    const U&& operator*() const&& {
+        check();
+        return std::move(Base::operator*());
+    }
+    template <class U = T, std::enable_if_t<!std::is_void_v<U>>* = nullptr>
+    U* operator->() {
+        check();
+        return Base::operator->();
+    }
+    template <class U = T, std::enable_if_t<!std::is_void_v<U>>* = nullptr>
+    const U* operator->() const {
+        check();
+        return Base::operator->();
+    }
+    /// The error; only valid on a failed Result.
+    [[nodiscard]] Error error() const {
+        if (this->has_value()) detail::errorOfSuccessfulResult();
+        return Base::error();
+    }
+
+private:
+    void check() const {
+        if (!this->has_value()) detail::failedResultAccess(Base::error());
+    }
+};
 
 /// Shorthand for returning a failure: `return fail(Error::Truncated);`
 inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(e); }
-
-/// A short English description of an Error, stable enough to print to users.
-[[nodiscard]] std::string_view describe(Error e) noexcept;
 
 }  // namespace tickwire::net
