@@ -1,6 +1,6 @@
-#include "crypto_internal.hpp"
-#include "endpoint_internal.hpp"
-#include "handshake_internal.hpp"
+#include "client_handshake.hpp"
+#include "connection.hpp"
+#include "host.hpp"
 
 #include <tickwire/net/transport.hpp>
 
@@ -8,47 +8,50 @@ namespace tickwire::net {
 
 using namespace detail;
 
-struct Client::Impl final : Endpoint {
-    explicit Impl(ClientConfig c) : Endpoint(c.log), config(std::move(c)) {}
+struct Client::Impl final : Host {
+    explicit Impl(ClientConfig c)
+        : Host(c.log, c.clock), config(std::move(c)), handshake(config.token, config.handshakeTimeoutMs,
+                                                                config.resendIntervalMs) {}
 
     ClientConfig config;
+    ClientHandshake handshake;
     ClientState state = ClientState::Disconnected;
-    std::size_t serverIndex = 0;
-    Address server;
-    Cookie cookie{};
-    std::uint64_t nextResendMs = 0;
-    std::uint64_t deadlineMs = 0;
+    std::unique_ptr<SealedLink> link;  // this attempt's keys, until the Connection takes them
+    bool enetConnectDue = false;       // ENet is asked to connect outside its own callback
     ENetPeer* peer = nullptr;
     std::unique_ptr<Connection> connection;
     std::optional<DisconnectReason> localReason;
-    std::uint64_t lastHeardMs = 0;  // any datagram from the server, ENet's pings included
+    std::uint64_t now = 0;
 
     const ConnectToken& token() const { return config.token; }
 
-    void startServer() {
-        server = token().servers[serverIndex];
+    void startServer(std::size_t index) {
+        handshake.start(index, now);
+        link.reset();
+        enetConnectDue = false;
         state = ClientState::SendingRequest;
-        deadlineMs = nowMs() + config.handshakeTimeoutMs;
-        nextResendMs = 0;
-        log(LogLevel::Info, "connecting to " + server.toString());
-        resend();
+        log(LogLevel::Info, "connecting to " + handshake.server().toString());
+        sendDue();
     }
 
-    void resend() {
-        const std::uint64_t now = nowMs();
-        if (now < nextResendMs) return;
-        nextResendMs = now + config.resendIntervalMs;
-        if (state == ClientState::SendingRequest) sendRaw(server, writeRequest(token()));
-        else if (state == ClientState::SendingResponse) sendRaw(server, writeResponse(cookie));
+    void sendDue() {
+        if (auto datagram = handshake.due(now)) sendRaw(handshake.server(), *datagram);
     }
 
-    void fail(DisconnectReason reason, std::optional<Rejection> denial = std::nullopt, bool local = false) {
+    void dropPeer() {
         if (peer != nullptr) {
             peer->data = nullptr;
             enet_peer_reset(peer);
             peer = nullptr;
         }
+    }
+
+    void fail(DisconnectReason reason, std::optional<Rejection> denial = std::nullopt, bool local = false) {
+        dropPeer();
         connection.reset();
+        link.reset();
+        handshake.stop();
+        enetConnectDue = false;
         const bool wasConnected = state == ClientState::Connected;
         state = ClientState::Disconnected;
         if (wasConnected) ++stats_.disconnected;
@@ -63,56 +66,88 @@ struct Client::Impl final : Endpoint {
         log(local ? LogLevel::Info : LogLevel::Warn, line);
     }
 
-    bool intercept(const Address& from, std::span<const std::uint8_t> bytes) override {
-        if (state == ClientState::Disconnected || from != server) return true;
-        const auto type = handshakeType(bytes);
-        if (!type) {  // ENet's own datagram
-            lastHeardMs = nowMs();
-            return false;
-        }
-        if (*type == HandshakeType::Challenge && state == ClientState::SendingRequest) {
-            auto c = readChallenge(bytes, token().serverToClientKey, token().protocolId);
-            if (!c) {
-                ++stats_.handshakeDropped;
-                return true;
+    void countDrop(Drop why) {
+        if (connection) connection->countDrop(why, stats_);
+        else ++stats_.dropped[static_cast<std::size_t>(why)];
+    }
+
+    std::optional<std::size_t> intercept(const Address& from, std::span<std::uint8_t> datagram,
+                                         DatagramHeader& header) override {
+        if (state == ClientState::Disconnected || from != handshake.server()) return std::nullopt;
+        if (handshakeType(datagram)) {
+            if (state == ClientState::Connected) {
+                ++stats_.handshakeDropped;  // the handshake is over: nothing in it may end the connection
+                return std::nullopt;
             }
-            cookie = *c;
-            state = ClientState::SendingResponse;
-            nextResendMs = 0;
-            resend();
-            const ENetAddress to = toEnet(server);
-            peer = enet_host_connect(host_.get(), &to, kChannelCount, 0);
-            if (peer == nullptr) fail(DisconnectReason::HandshakeTimeout);
-        } else if (*type == HandshakeType::Denied) {
-            auto why = readDenied(bytes, token().serverToClientKey, token().protocolId);
-            if (!why) {
-                ++stats_.handshakeDropped;
-                return true;
+            switch (handshake.onDatagram(datagram, now)) {
+                case ClientHandshake::Outcome::Challenged:
+                    link = std::make_unique<SealedLink>(handshake.keys());
+                    state = ClientState::SendingResponse;
+                    sendDue();  // the RESPONSE leaves before ENet's CONNECT
+                    enetConnectDue = true;
+                    break;
+                case ClientHandshake::Outcome::Denied: fail(DisconnectReason::Denied, handshake.denial()); break;
+                case ClientHandshake::Outcome::Dropped: ++stats_.handshakeDropped; break;
+                case ClientHandshake::Outcome::Ignored: break;
             }
-            fail(DisconnectReason::Denied, *why);
+            return std::nullopt;
         }
-        return true;
+        SealedLink* keys = connection ? &connection->link() : link.get();
+        if (keys == nullptr) {
+            countDrop(Drop::AuthFailed);  // no keys yet: nothing can be authentic
+            return std::nullopt;
+        }
+        const auto parsed = readDatagramHeader(datagram);
+        if (!parsed) {
+            countDrop(Drop::AuthFailed);  // too short to carry a tag
+            return std::nullopt;
+        }
+        if (auto why = keys->open(datagram, parsed->size)) {
+            countDrop(*why);
+            return std::nullopt;
+        }
+        if (parsed->peerId == kNoPeer) {  // a server never connects to a client
+            countDrop(Drop::BadConnect);
+            return std::nullopt;
+        }
+        if (connection) connection->heard(now);
+        header = *parsed;
+        return datagram.size() - kTagSize;
+    }
+
+    SealedLink* sendLink(std::uint32_t /*connectId*/) override {
+        return connection ? &connection->link() : link.get();
+    }
+
+    void connectEnet() {
+        enetConnectDue = false;
+        const ENetAddress to = toEnet(handshake.server());
+        // ENet takes the connect id as ++randomSeed: it must be the one both sides derived.
+        host_->randomSeed = handshake.keys().connectId - 1;
+        peer = enet_host_connect(host_.get(), &to, kChannelCount, 0);
+        if (peer == nullptr) {
+            fail(DisconnectReason::HandshakeTimeout);
+            return;
+        }
+        enet_host_flush(host_.get());
     }
 
     void checkHandshake() {
         if (state != ClientState::SendingRequest && state != ClientState::SendingResponse) return;
-        if (unixNow() >= token().expireTime) {
+        if (unixSeconds() >= token().expireTime) {
             fail(DisconnectReason::TokenExpired);
             return;
         }
-        if (nowMs() >= deadlineMs) {
-            if (peer != nullptr) {
-                enet_peer_reset(peer);
-                peer = nullptr;
-            }
-            if (++serverIndex < token().servers.size()) {
-                startServer();
+        if (handshake.timedOut(now)) {
+            dropPeer();
+            if (handshake.serverIndex() + 1 < token().servers.size()) {
+                startServer(handshake.serverIndex() + 1);
             } else {
                 fail(DisconnectReason::HandshakeTimeout);
             }
             return;
         }
-        resend();
+        sendDue();
     }
 
     void service(std::uint32_t timeoutMs) {
@@ -121,24 +156,29 @@ struct Client::Impl final : Endpoint {
         while (got > 0) {
             switch (ev.type) {
                 case ENET_EVENT_TYPE_CONNECT: {
-                    connection = std::make_unique<Connection>(ClientId{1}, 0, ev.peer, token().clientToServerKey,
-                                                              token().serverToClientKey, token().protocolId,
-                                                              config.limits);
+                    handshake.stop();
+                    connection = std::make_unique<Connection>(ClientId{1}, 0, ev.peer, std::move(link), config.limits,
+                                                              now);
                     applyTimeout(ev.peer, token().timeoutSeconds);
                     connection->setTimeoutMs(token().timeoutSeconds * 1000u);
-                    lastHeardMs = nowMs();
                     state = ClientState::Connected;
                     ++stats_.connected;
                     Event out;
                     out.type = Event::Type::Connected;
                     out.client = ClientId{1};
                     pushEvent(std::move(out));
-                    log(LogLevel::Info, "connected to " + server.toString());
+                    log(LogLevel::Info, "connected to " + handshake.server().toString());
                     break;
                 }
                 case ENET_EVENT_TYPE_RECEIVE:
                     if (connection && ev.channelID < kChannelCount) {
-                        connection->receive(static_cast<Channel>(ev.channelID), ev.packet, events_, maxEvents_, stats_);
+                        const auto got = connection->receive(static_cast<Channel>(ev.channelID),
+                                                             std::span(ev.packet->data, ev.packet->dataLength),
+                                                             events_, stats_);
+                        if (got == Received::ReliableOverflow && !localReason) {
+                            localReason = DisconnectReason::ReceiveOverflow;
+                            enet_peer_disconnect_later(peer, static_cast<std::uint32_t>(*localReason));
+                        }
                     } else if (connection) {
                         connection->countDrop(Drop::Malformed, stats_);
                     }
@@ -157,10 +197,11 @@ struct Client::Impl final : Endpoint {
             }
             got = enet_host_service(host_.get(), &ev, 0);
         }
+        if (enetConnectDue && state == ClientState::SendingResponse) connectEnet();
     }
 
     void flush() {
-        if (connection) connection->flush(stats_);
+        if (connection) connection->flush();
         enet_host_flush(host_.get());
         accountTraffic();
     }
@@ -177,6 +218,7 @@ Result<void> ClientConfig::validate(std::string* why) const {
     if (token.timeoutSeconds < 1) return bad("token timeout must be at least 1 second");
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
     if (resendIntervalMs < 10 || resendIntervalMs > handshakeTimeoutMs) return bad("resendIntervalMs must be 10..handshakeTimeoutMs");
+    if (!clock.monotonicMs || !clock.unixSeconds) return bad("clock: both functions must be set");
     std::string limitsWhy;
     if (!limits.validate(&limitsWhy)) return bad(limitsWhy.c_str());
     return {};
@@ -189,7 +231,7 @@ Result<std::unique_ptr<Client>> Client::create(ClientConfig config) {
     if (!impl->createHost(&bind, 1, impl->config.limits.maxReliableMessage + 64)) {
         return tickwire::net::fail(Error::HostCreateFailed);
     }
-    impl->maxEvents_ = impl->config.limits.maxReceiveEvents;
+    impl->now = impl->nowMs();
     return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
@@ -206,19 +248,20 @@ Client::~Client() {
 
 Result<void> Client::connect() {
     if (impl_->state != ClientState::Disconnected) return tickwire::net::fail(Error::Busy);
-    if (unixNow() >= impl_->token().expireTime) return tickwire::net::fail(Error::Expired);
-    impl_->serverIndex = 0;
-    impl_->startServer();
+    if (impl_->unixSeconds() >= impl_->token().expireTime) return tickwire::net::fail(Error::Expired);
+    impl_->now = impl_->nowMs();
+    impl_->startServer(0);
     return {};
 }
 
 void Client::update(std::uint32_t timeoutMs) {
+    impl_->now = impl_->nowMs();
     impl_->flush();
     impl_->checkHandshake();
     impl_->service(timeoutMs);
-    // A server that sent nothing (not even ENet's pings) for the token's timeout is gone.
-    if (impl_->state == ClientState::Connected && impl_->connection &&
-        nowMs() - impl_->lastHeardMs > impl_->connection->timeoutMs()) {
+    impl_->now = impl_->nowMs();
+    // A server that sent nothing authentic (not even ENet's pings) for the token's timeout is gone.
+    if (impl_->state == ClientState::Connected && impl_->connection && impl_->connection->silentSince(impl_->now)) {
         if (impl_->peer != nullptr) {
             impl_->peer->data = nullptr;
             enet_peer_disconnect_now(impl_->peer, static_cast<std::uint32_t>(DisconnectReason::Timeout));
@@ -226,11 +269,17 @@ void Client::update(std::uint32_t timeoutMs) {
         }
         impl_->fail(DisconnectReason::Timeout);
     }
-    if (impl_->connection) impl_->connection->tickRates(nowMs());
+    if (impl_->connection) impl_->connection->tickRates(impl_->now);
     impl_->accountTraffic();
 }
 
-std::optional<Event> Client::poll() { return impl_->pollEvent(); }
+std::optional<Event> Client::poll() {
+    if (impl_->events_.empty()) return std::nullopt;
+    Event ev = std::move(impl_->events_.front());
+    impl_->events_.pop_front();
+    if (impl_->connection) impl_->connection->released(ev);
+    return ev;
+}
 
 Result<void> Client::send(Channel channel, std::span<const std::uint8_t> bytes) {
     if (impl_->state != ClientState::Connected || !impl_->connection || impl_->localReason) {
@@ -247,14 +296,17 @@ void Client::disconnect(DisconnectReason reason, std::uint32_t waitMs) {
         impl_->fail(reason, std::nullopt, true);
         return;
     }
-    impl_->connection->flush(impl_->stats_, /*everything=*/true);
+    impl_->connection->flush(/*everything=*/true);
     impl_->flush();
     impl_->localReason = reason;
     // Without time to wait, go straight to disconnect_now: after disconnect_later has moved
     // the peer to DISCONNECTING, ENet's disconnect_now no longer sends its goodbye.
     if (waitMs > 0) enet_peer_disconnect_later(impl_->peer, static_cast<std::uint32_t>(reason));
-    const std::uint64_t deadline = nowMs() + waitMs;
-    while (waitMs > 0 && impl_->state != ClientState::Disconnected && nowMs() < deadline) impl_->service(5);
+    // Waiting on ENet, which runs on real time: the real clock bounds the wait.
+    const std::uint64_t deadline = Clock::defaultMonotonicMs() + waitMs;
+    while (waitMs > 0 && impl_->state != ClientState::Disconnected && Clock::defaultMonotonicMs() < deadline) {
+        impl_->service(5);
+    }
     if (impl_->state != ClientState::Disconnected) {
         enet_peer_disconnect_now(impl_->peer, static_cast<std::uint32_t>(reason));
         impl_->peer = nullptr;

@@ -64,6 +64,15 @@ bool open(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
                                                               key) == 0;
 }
 
+void keyedHash(std::span<std::uint8_t> out, const std::uint8_t* key,
+               std::initializer_list<std::span<const std::uint8_t>> parts) noexcept {
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, key, crypto_generichash_KEYBYTES, out.size());
+    for (const auto part : parts) crypto_generichash_update(&state, part.data(), part.size());
+    crypto_generichash_final(&state, out.data(), out.size());
+    sodium_memzero(&state, sizeof state);
+}
+
 Result<std::vector<std::uint8_t>> readFile(const std::string& path, std::size_t maxBytes) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(Error::IoError);

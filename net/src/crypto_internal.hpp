@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ void seal(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
 /// In place: data holds ciphertext + tag; on success the first size-kMacSize bytes are plain.
 [[nodiscard]] bool open(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
                         std::span<const std::uint8_t, kNonceSize> nonce, const std::uint8_t* key) noexcept;
+
+/// Keyed BLAKE2b (libsodium crypto_generichash) over the concatenation of `parts`, with a
+/// 32-byte key; out.size() is 16..64. A PRF: derives session keys and server cookies.
+void keyedHash(std::span<std::uint8_t> out, const std::uint8_t* key,
+               std::initializer_list<std::span<const std::uint8_t>> parts) noexcept;
 
 /// Reads a whole file, refusing files larger than maxBytes. Errors: IoError, Malformed (too big).
 [[nodiscard]] Result<std::vector<std::uint8_t>> readFile(const std::string& path, std::size_t maxBytes);

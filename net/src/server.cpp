@@ -1,11 +1,10 @@
-#include "crypto_internal.hpp"
-#include "endpoint_internal.hpp"
-#include "handshake_internal.hpp"
+#include "admission.hpp"
+#include "connection.hpp"
+#include "host.hpp"
 
 #include <tickwire/net/transport.hpp>
 
 #include <algorithm>
-#include <map>
 #include <unordered_map>
 
 namespace tickwire::net {
@@ -14,183 +13,124 @@ using namespace detail;
 
 namespace {
 
-using TokenTag = std::array<std::uint8_t, kMacSize>;
-
-// The sealed private part's MAC identifies a token without opening it.
-TokenTag tagOf(const Request& r) {
-    TokenTag tag{};
-    std::copy(r.sealed.end() - kMacSize, r.sealed.end(), tag.begin());
-    return tag;
+AdmissionConfig admissionConfig(const ServerConfig& c) {
+    AdmissionConfig a;
+    a.key = c.key;
+    a.protocolId = c.protocolId;
+    a.maxClients = c.maxClients;
+    a.maxPending = c.maxPending;
+    a.handshakeTimeoutMs = c.handshakeTimeoutMs;
+    a.maxRememberedTokens = c.maxRememberedTokens;
+    a.duplicateClients = c.duplicateClients;
+    return a;
 }
-
-struct Pending {
-    TokenPrivate token;
-    TokenTag tag{};
-    Cookie cookie{};
-    bool allowed = false;  // echoed the cookie: may complete an ENet connect
-    std::uint64_t createdMs = 0;
-};
-
-struct TokenUse {
-    Address from;
-    std::uint64_t expireTime = 0;
-};
 
 }  // namespace
 
-struct Server::Impl final : Endpoint {
-    explicit Impl(ServerConfig c) : Endpoint(c.log), config(std::move(c)) {}
+struct Server::Impl final : Host {
+    explicit Impl(ServerConfig c)
+        : Host(c.log, c.clock), config(std::move(c)), admission(admissionConfig(config), stats_.rejected) {}
 
     ServerConfig config;
-    std::vector<Address> publicAddresses;
+    Admission admission;
     std::uint64_t nextClientId = 1;
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections;
+    std::unordered_map<Address, Connection*, AddressHash> byAddress;
+    std::unordered_map<std::uint32_t, Connection*> byConnectId;
     std::unordered_map<std::uint64_t, ClientId> byTokenClientId;  // connected only
-    // Every connected address, with when a datagram last came from it (any datagram:
-    // ENet's pings count), for the silence timeout.
-    std::unordered_map<Address, std::uint64_t, AddressHash> connectedAddresses;
-    std::unordered_map<Address, Pending, AddressHash> pending;
-    std::map<TokenTag, TokenUse> tokenUses;
     std::unordered_map<std::uint64_t, DisconnectReason> localReasons;  // we started these disconnects
+    std::vector<ClientId> overflowed;  // connections to end for ReceiveOverflow after this service
+    std::uint64_t now = 0;
     std::uint64_t lastPruneMs = 0;
 
-    void reject(Rejection why) { ++stats_.rejected[static_cast<std::size_t>(why)]; }
-
-    void deny(const Address& to, Rejection why, const TokenPrivate& token) {
-        reject(why);
-        // Sealed under the token's key so a spoofed denial cannot cut a client off; it is
-        // smaller than the request that caused it.
-        sendRaw(to, writeDenied(why, token.serverToClientKey, config.protocolId));
-    }
-
-    bool intercept(const Address& from, std::span<const std::uint8_t> bytes) override {
-        if (const auto type = handshakeType(bytes)) {
-            if (connectedAddresses.count(from) == 0) {
-                if (*type == HandshakeType::Request) onRequest(from, bytes);
-                else if (*type == HandshakeType::Response) onResponse(from, bytes);
-                else reject(Rejection::Malformed);
+    std::optional<std::size_t> intercept(const Address& from, std::span<std::uint8_t> datagram,
+                                         DatagramHeader& header) override {
+        if (handshakeType(datagram)) {
+            const auto reply = admission.onHandshake(from, datagram, now, unixSeconds());
+            if (!reply.empty()) sendRaw(from, reply);
+            return std::nullopt;
+        }
+        if (const auto it = byAddress.find(from); it != byAddress.end()) {
+            Connection& conn = *it->second;
+            const auto parsed = readDatagramHeader(datagram);
+            if (!parsed) {
+                conn.countDrop(Drop::AuthFailed, stats_);  // too short to carry a tag
+                return std::nullopt;
             }
-            return true;
-        }
-        if (auto it = connectedAddresses.find(from); it != connectedAddresses.end()) {
-            it->second = nowMs();
-            return false;
-        }
-        const auto it = pending.find(from);
-        if (it != pending.end() && it->second.allowed) return false;
-        reject(Rejection::NoToken);
-        return true;
-    }
-
-    std::size_t allowedCount() const {
-        return static_cast<std::size_t>(
-            std::count_if(pending.begin(), pending.end(), [](const auto& p) { return p.second.allowed; }));
-    }
-
-    void onRequest(const Address& from, std::span<const std::uint8_t> bytes) {
-        const auto request = readRequest(bytes);
-        if (!request || request->version != kTokenVersion || request->protocolId != config.protocolId) {
-            reject(Rejection::Malformed);
-            return;
-        }
-        const TokenTag tag = tagOf(*request);
-        if (auto it = pending.find(from); it != pending.end() && it->second.tag == tag) {
-            // A resent request: answer again with the same cookie.
-            sendRaw(from, writeChallenge(it->second.cookie, it->second.token.serverToClientKey, config.protocolId));
-            return;
-        }
-        if (request->expireTime <= unixNow()) {
-            reject(Rejection::Expired);
-            return;
-        }
-        auto token = openToken(config.key, request->version, request->protocolId, request->expireTime,
-                               request->nonce, request->sealed);
-        if (!token) {
-            reject(token.error() == Error::DecryptFailed ? Rejection::WrongKey : Rejection::Malformed);
-            return;
-        }
-        const bool namesUs = std::any_of(token->servers.begin(), token->servers.end(), [&](const Address& a) {
-            return std::find(publicAddresses.begin(), publicAddresses.end(), a) != publicAddresses.end();
-        });
-        if (!namesUs) {
-            deny(from, Rejection::WrongServer, *token);
-            return;
-        }
-        if (auto use = tokenUses.find(tag); use != tokenUses.end() && use->second.from != from) {
-            deny(from, Rejection::TokenReused, *token);
-            return;
-        }
-        if (config.duplicateClients == DuplicateClientPolicy::Reject &&
-            byTokenClientId.count(token->clientId) != 0) {
-            deny(from, Rejection::ClientIdInUse, *token);
-            return;
-        }
-        if (pending.size() >= config.maxPending || tokenUses.size() >= config.maxRememberedTokens) {
-            deny(from, Rejection::PendingLimit, *token);
-            return;
-        }
-        if (connections.size() + allowedCount() >= config.maxClients) {
-            deny(from, Rejection::ServerFull, *token);
-            return;
-        }
-        Pending entry;
-        entry.tag = tag;
-        entry.createdMs = nowMs();
-        randomBytes(entry.cookie);
-        entry.token = std::move(*token);
-        tokenUses[tag] = TokenUse{from, request->expireTime};
-        sendRaw(from, writeChallenge(entry.cookie, entry.token.serverToClientKey, config.protocolId));
-        pending[from] = std::move(entry);
-    }
-
-    void onResponse(const Address& from, std::span<const std::uint8_t> bytes) {
-        const auto cookie = readResponse(bytes);
-        if (!cookie) {
-            reject(Rejection::Malformed);
-            return;
-        }
-        const auto it = pending.find(from);
-        if (it == pending.end() || !constantTimeEqual(it->second.cookie, *cookie)) {
-            reject(Rejection::BadCookie);
-            return;
-        }
-        if (!it->second.allowed) {
-            if (connections.size() + allowedCount() >= config.maxClients) {
-                deny(from, Rejection::ServerFull, it->second.token);
-                pending.erase(it);
-                return;
+            if (auto why = conn.link().open(datagram, parsed->size)) {
+                conn.countDrop(*why, stats_);
+                return std::nullopt;
             }
-            it->second.allowed = true;
+            if (parsed->peerId == kNoPeer) {  // only a CONNECT travels without a peer: it has its connection
+                conn.countDrop(Drop::BadConnect, stats_);
+                return std::nullopt;
+            }
+            conn.heard(now);
+            header = *parsed;
+            return datagram.size() - kTagSize;
         }
+        if (Allowed* entry = admission.allowed(from)) {
+            const auto parsed = readDatagramHeader(datagram);
+            if (!parsed) {
+                ++stats_.dropped[static_cast<std::size_t>(Drop::AuthFailed)];  // too short to carry a tag
+                return std::nullopt;
+            }
+            if (auto why = entry->link->open(datagram, parsed->size)) {
+                ++stats_.dropped[static_cast<std::size_t>(*why)];
+                return std::nullopt;
+            }
+            if (parsed->peerId == kNoPeer) {
+                // The one CONNECT this handshake allows carries the connect id both sides
+                // derived; ENet itself ignores a repeat of it while that peer lives.
+                const auto plain = datagram.subspan(parsed->size, datagram.size() - parsed->size - kTagSize);
+                if (connectIdOfConnect(plain) != entry->link->connectId()) {
+                    ++stats_.dropped[static_cast<std::size_t>(Drop::BadConnect)];
+                    return std::nullopt;
+                }
+            }
+            header = *parsed;
+            return datagram.size() - kTagSize;
+        }
+        admission.count(Rejection::NoToken);
+        return std::nullopt;
+    }
+
+    SealedLink* sendLink(std::uint32_t connectId) override {
+        if (const auto it = byConnectId.find(connectId); it != byConnectId.end()) return &it->second->link();
+        return admission.linkFor(connectId);
     }
 
     void onConnect(ENetPeer* peer) {
         const Address from = fromEnet(peer->address);
-        const auto it = pending.find(from);
-        if (it == pending.end() || !it->second.allowed) {
-            enet_peer_reset(peer);  // cannot happen: the intercept lets only allowed addresses through
+        Allowed* allowed = admission.allowed(from);
+        if (allowed == nullptr || allowed->link->connectId() != peer->connectID) {
+            enet_peer_reset(peer);  // cannot happen: the intercept passes only the allowed CONNECT
             return;
         }
-        Pending entry = std::move(it->second);
-        pending.erase(it);
-        if (auto old = byTokenClientId.find(entry.token.clientId); old != byTokenClientId.end()) {
+        if (auto old = byTokenClientId.find(allowed->token.clientId); old != byTokenClientId.end()) {
             if (config.duplicateClients == DuplicateClientPolicy::Reject) {
-                reject(Rejection::ClientIdInUse);
-                enet_peer_disconnect(peer, static_cast<std::uint32_t>(DisconnectReason::Denied));
+                // Two attempts with one client id raced through the handshake; the first won.
+                // The goodbye is sealed with the entry's keys, so it is sent before they go.
+                admission.count(Rejection::ClientIdInUse);
+                enet_peer_disconnect_now(peer, static_cast<std::uint32_t>(DisconnectReason::Denied));
+                (void)admission.take(from);
                 return;
             }
             (void)disconnect(old->second, DisconnectReason::Replaced);
             byTokenClientId.erase(old);
         }
+        Allowed entry = std::move(*admission.take(from));
         const ClientId id{nextClientId++};
-        auto conn = std::make_unique<Connection>(id, entry.token.clientId, peer, entry.token.serverToClientKey,
-                                                 entry.token.clientToServerKey, config.protocolId, config.limits);
+        admission.connected(from, entry.token.clientId, entry);
+        auto conn = std::make_unique<Connection>(id, entry.token.clientId, peer, std::move(entry.link), config.limits,
+                                                 now);
         peer->data = conn.get();
         applyTimeout(peer, entry.token.timeoutSeconds);
         conn->setTimeoutMs(entry.token.timeoutSeconds * 1000u);
-        connections[id.value] = std::move(conn);
+        byAddress[from] = conn.get();
+        byConnectId[conn->link().connectId()] = conn.get();
         byTokenClientId[entry.token.clientId] = id;
-        connectedAddresses[from] = nowMs();
+        connections[id.value] = std::move(conn);
         ++stats_.connected;
         Event ev;
         ev.type = Event::Type::Connected;
@@ -207,14 +147,16 @@ struct Server::Impl final : Endpoint {
     }
 
     // Reports and destroys a connection whose ENet peer is already reset (so ENet holds
-    // none of its packets any more).
+    // none of its packets, and sends nothing more that would need its keys).
     void forget(Connection& conn, const Address& from, DisconnectReason reason) {
         const ClientId id = conn.id();
         if (auto local = localReasons.find(id.value); local != localReasons.end()) {
             reason = local->second;
             localReasons.erase(local);
         }
-        connectedAddresses.erase(from);
+        if (auto it = byAddress.find(from); it != byAddress.end() && it->second == &conn) byAddress.erase(it);
+        byConnectId.erase(conn.link().connectId());
+        admission.disconnected(from, conn.tokenClientId(), conn.link().connectId());
         if (auto idx = byTokenClientId.find(conn.tokenClientId()); idx != byTokenClientId.end() && idx->second == id) {
             byTokenClientId.erase(idx);
         }
@@ -236,15 +178,17 @@ struct Server::Impl final : Endpoint {
             if (ev.channelID >= kChannelCount) {
                 conn->countDrop(Drop::Malformed, stats_);
             } else {
-                conn->receive(static_cast<Channel>(ev.channelID), ev.packet, events_, maxEvents_, stats_);
+                const auto got = conn->receive(static_cast<Channel>(ev.channelID),
+                                               std::span(ev.packet->data, ev.packet->dataLength), events_, stats_);
+                if (got == Received::ReliableOverflow) overflowed.push_back(conn->id());
             }
         }
         enet_packet_destroy(ev.packet);
     }
 
-    void service(std::uint32_t timeoutMs) {
+    void service(std::uint32_t waitMs) {
         ENetEvent ev;
-        int got = enet_host_service(host_.get(), &ev, timeoutMs);
+        int got = enet_host_service(host_.get(), &ev, waitMs);
         while (got > 0) {
             switch (ev.type) {
                 case ENET_EVENT_TYPE_CONNECT: onConnect(ev.peer); break;
@@ -254,37 +198,47 @@ struct Server::Impl final : Endpoint {
             }
             got = enet_host_service(host_.get(), &ev, 0);
         }
+        // A reliable message was lost to a sender's own flood: that connection cannot go on.
+        for (const ClientId id : overflowed) {
+            if (localReasons.count(id.value) == 0) (void)disconnect(id, DisconnectReason::ReceiveOverflow);
+        }
+        overflowed.clear();
     }
 
     void prune() {
-        const std::uint64_t now = nowMs();
-        if (now - lastPruneMs < 250) return;
+        if (now < lastPruneMs + 250) return;
         lastPruneMs = now;
-        std::erase_if(pending, [&](const auto& p) { return now - p.second.createdMs > config.handshakeTimeoutMs; });
-        const std::uint64_t unix = unixNow();
-        std::erase_if(tokenUses, [&](const auto& t) { return t.second.expireTime <= unix; });
+        for (const Address& gone : admission.prune(now, unixSeconds())) resetStrayPeers(gone);
         for (auto& [id, conn] : connections) conn->tickRates(now);
-        dropSilent(now);
+        dropSilent();
     }
 
-    // A client that sent nothing at all (not even ENet's keep-alive pings, every 500 ms)
-    // for its token's timeout is gone: dropped here at that time, not whenever ENet's
-    // retransmission backoff next looks.
-    void dropSilent(std::uint64_t now) {
+    // A peer ENet made for an ALLOWED address whose handshake expired before the connection
+    // completed has no keys any more: it goes without a word.
+    void resetStrayPeers(const Address& at) {
+        const ENetAddress e = toEnet(at);
+        for (ENetPeer* p = host_->peers; p < host_->peers + host_->peerCount; ++p) {
+            if (p->state != ENET_PEER_STATE_DISCONNECTED && p->data == nullptr && p->address.host == e.host &&
+                p->address.port == e.port) {
+                enet_peer_reset(p);
+            }
+        }
+    }
+
+    // A client that sent nothing authentic at all (not even ENet's keep-alive pings, every
+    // 500 ms) for its token's timeout is gone: dropped here at that time, not whenever
+    // ENet's retransmission backoff next looks.
+    void dropSilent() {
         std::vector<Connection*> silent;
         for (auto& [id, conn] : connections) {
-            ENetPeer* peer = conn->peer();
-            if (peer == nullptr) continue;
-            const auto heard = connectedAddresses.find(fromEnet(peer->address));
-            if (heard != connectedAddresses.end() && now - heard->second > conn->timeoutMs()) {
-                silent.push_back(conn.get());
-            }
+            if (conn->peer() != nullptr && conn->silentSince(now)) silent.push_back(conn.get());
         }
         for (Connection* conn : silent) {
             ENetPeer* peer = conn->peer();
             const Address from = fromEnet(peer->address);
             peer->data = nullptr;
             enet_peer_disconnect_now(peer, static_cast<std::uint32_t>(DisconnectReason::Timeout));
+            conn->detachPeer();
             localReasons.erase(conn->id().value);
             forget(*conn, from, DisconnectReason::Timeout);
         }
@@ -293,14 +247,14 @@ struct Server::Impl final : Endpoint {
     Result<void> disconnect(ClientId client, DisconnectReason reason) {
         const auto it = connections.find(client.value);
         if (it == connections.end() || it->second->peer() == nullptr) return fail(Error::NotConnected);
-        it->second->flush(stats_, /*everything=*/true);
+        it->second->flush(/*everything=*/true);
         localReasons[client.value] = reason;
         enet_peer_disconnect_later(it->second->peer(), static_cast<std::uint32_t>(reason));
         return {};
     }
 
     void flush() {
-        for (auto& [id, conn] : connections) conn->flush(stats_);
+        for (auto& [id, conn] : connections) conn->flush();
         enet_host_flush(host_.get());
         accountTraffic();
     }
@@ -317,6 +271,7 @@ Result<void> ServerConfig::validate(std::string* why) const {
     if (maxPending < 1 || maxPending > 65536) return bad("maxPending must be 1..65536");
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
     if (maxRememberedTokens < 1 || maxRememberedTokens > (1u << 24)) return bad("maxRememberedTokens must be 1..16777216");
+    if (!clock.monotonicMs || !clock.unixSeconds) return bad("clock: both functions must be set");
     std::string limitsWhy;
     if (!limits.validate(&limitsWhy)) return bad(limitsWhy.c_str());
     return {};
@@ -331,17 +286,18 @@ Result<std::unique_ptr<Server>> Server::create(ServerConfig config) {
     if (!impl->createHost(&bind, peers, impl->config.limits.maxReliableMessage + 64)) {
         return fail(Error::HostCreateFailed);
     }
-    impl->maxEvents_ = impl->config.limits.maxReceiveEvents;
-    impl->publicAddresses = impl->config.publicAddresses;
-    if (impl->publicAddresses.empty()) {
+    std::vector<Address> publicAddresses = impl->config.publicAddresses;
+    if (publicAddresses.empty()) {
         Address bound = fromEnet(impl->host_->address);
         if (bound.ipv4 == 0) {
             bound.ipv4 = Address::loopback(0).ipv4;
             impl->log(LogLevel::Warn, "bound to all interfaces without publicAddresses: only tokens naming " +
                                           bound.toString() + " are accepted");
         }
-        impl->publicAddresses.push_back(bound);
+        publicAddresses.push_back(bound);
     }
+    impl->admission.setPublicAddresses(std::move(publicAddresses));
+    impl->now = impl->nowMs();
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -352,13 +308,25 @@ Server::~Server() {
 }
 
 void Server::update(std::uint32_t timeoutMs) {
+    impl_->now = impl_->nowMs();
     impl_->flush();
     impl_->service(timeoutMs);
+    impl_->now = impl_->nowMs();
     impl_->prune();
     impl_->accountTraffic();
 }
 
-std::optional<Event> Server::poll() { return impl_->pollEvent(); }
+std::optional<Event> Server::poll() {
+    if (impl_->events_.empty()) return std::nullopt;
+    Event ev = std::move(impl_->events_.front());
+    impl_->events_.pop_front();
+    if (ev.type == Event::Type::Message) {
+        if (const auto it = impl_->connections.find(ev.client.value); it != impl_->connections.end()) {
+            it->second->released(ev);
+        }
+    }
+    return ev;
+}
 
 Result<void> Server::send(ClientId client, Channel channel, std::span<const std::uint8_t> bytes) {
     const auto it = impl_->connections.find(client.value);
@@ -384,8 +352,9 @@ void Server::shutdown(DisconnectReason reason, std::uint32_t waitMs) {
     std::vector<ClientId> ids = clients();
     for (const ClientId id : ids) (void)impl_->disconnect(id, reason);
     impl_->flush();  // the goodbye leaves at least once, even with no time to wait
-    const std::uint64_t deadline = nowMs() + waitMs;
-    while (!impl_->connections.empty() && nowMs() < deadline) {
+    // Waiting on ENet, which runs on real time: the real clock bounds the wait.
+    const std::uint64_t deadline = Clock::defaultMonotonicMs() + waitMs;
+    while (!impl_->connections.empty() && Clock::defaultMonotonicMs() < deadline) {
         impl_->flush();
         impl_->service(10);
     }
@@ -398,6 +367,7 @@ void Server::shutdown(DisconnectReason reason, std::uint32_t waitMs) {
             from = fromEnet(peer->address);
             peer->data = nullptr;
             enet_peer_disconnect_now(peer, static_cast<std::uint32_t>(reason));
+            conn.detachPeer();
         }
         impl_->forget(conn, from, reason);
     }

@@ -1,5 +1,6 @@
 #include <tickwire/net/transport.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace tickwire::net {
@@ -16,6 +17,7 @@ std::string_view describe(DisconnectReason reason) noexcept {
         case DisconnectReason::Denied: return "denied by the server";
         case DisconnectReason::ProtocolError: return "protocol error";
         case DisconnectReason::TokenExpired: return "connect token expired";
+        case DisconnectReason::ReceiveOverflow: return "sent more than the receiver's queue holds";
     }
     return "unknown";
 }
@@ -32,6 +34,7 @@ std::string_view describe(Rejection r) noexcept {
         case Rejection::ClientIdInUse: return "client_id_in_use";
         case Rejection::ServerFull: return "server_full";
         case Rejection::BadCookie: return "bad_cookie";
+        case Rejection::AddressInUse: return "address_in_use";
     }
     return "unknown";
 }
@@ -44,8 +47,14 @@ std::string_view describe(Drop d) noexcept {
         case Drop::Malformed: return "malformed";
         case Drop::Oversize: return "oversize";
         case Drop::QueueOverflow: return "queue_overflow";
+        case Drop::BadConnect: return "bad_connect";
     }
     return "unknown";
+}
+
+std::uint64_t Clock::defaultMonotonicMs() noexcept {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
 Result<void> ChannelLimits::validate(std::string* why) const {
@@ -61,6 +70,7 @@ Result<void> ChannelLimits::validate(std::string* why) const {
     }
     if (maxQueuedBytes < maxReliableMessage) return bad("limits.maxQueuedBytes must hold one maximal message");
     if (maxReceiveEvents < 1) return bad("limits.maxReceiveEvents must be at least 1");
+    if (maxReceiveBytes < maxReliableMessage) return bad("limits.maxReceiveBytes must hold one maximal reliable message");
     return {};
 }
 

@@ -1,9 +1,12 @@
-#include "handshake_internal.hpp"
+#include "handshake.hpp"
 #include "harness.hpp"
+#include "spoof.hpp"
 
 #include <enet/enet.h>
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
 
 using namespace tickwire::net;
 using namespace tickwire::net::test;
@@ -43,6 +46,38 @@ ClientConfig quick() {
     return c;
 }
 
+detail::AttemptNonce freshNonce() {
+    detail::AttemptNonce n{};
+    for (auto& b : n) b = static_cast<std::uint8_t>(std::rand());
+    return n;
+}
+
+/// A REQUEST for token with a nonce of its own, as a client would send it.
+std::vector<std::uint8_t> requestOf(const ConnectToken& token) { return detail::writeRequest(token, freshNonce()); }
+
+/// The client's side of the handshake done by hand on a raw socket: REQUEST, open the
+/// CHALLENGE, RESPONSE. The address is then ALLOWED and holds a pending slot.
+struct ByHand {
+    explicit ByHand(ConnectToken t) : token(std::move(t)) {}
+    RawSocket raw;
+    ConnectToken token;
+    detail::AttemptNonce nonce = freshNonce();
+    std::optional<detail::Cookie> cookie;
+
+    /// Sends the REQUEST and waits for the CHALLENGE (or a DENIED).
+    std::optional<std::vector<std::uint8_t>> request(Fixture& f) {
+        raw.sendTo(f.server->address(), detail::writeRequest(token, nonce));
+        std::optional<std::vector<std::uint8_t>> reply;
+        pumpUntil([&] { f.pumpServer(); }, [&] { return (reply = raw.receive(0)).has_value(); }, 2000);
+        if (reply && detail::handshakeType(*reply) == detail::HandshakeType::Challenge) {
+            auto c = detail::readChallenge(*reply, token.serverToClientKey, token.protocolId, nonce);
+            if (c) cookie = *c;
+        }
+        return reply;
+    }
+    std::vector<std::uint8_t> response() const { return detail::writeResponse(token, nonce, *cookie); }
+};
+
 }  // namespace
 
 TEST_CASE("an expired token is rejected and counted") {
@@ -57,7 +92,7 @@ TEST_CASE("an expired token is rejected and counted") {
     CHECK(client->connect().error() == Error::Expired);
     // ...and a hand-made request carrying one is counted by the server.
     RawSocket raw;
-    raw.sendTo(f.server->address(), detail::writeRequest(*token));
+    raw.sendTo(f.server->address(), requestOf(*token));
     CHECK(waitRejected(f, Rejection::Expired, 1));
     CHECK_FALSE(raw.receive(50).has_value());
     CHECK(f.server->connectedCount() == 0);
@@ -122,7 +157,7 @@ TEST_CASE("malformed handshake datagrams are rejected and counted") {
     p.protocolId = 1234;  // another game
     auto token = issueToken(f.key, p, unixNow());
     REQUIRE(token);
-    raw.sendTo(f.server->address(), detail::writeRequest(*token));
+    raw.sendTo(f.server->address(), requestOf(*token));
     CHECK(waitRejected(f, Rejection::Malformed, 2));
 
     std::vector<std::uint8_t> challengeAtServer(detail::kChallengeSize, 0);
@@ -163,10 +198,12 @@ TEST_CASE("the pending-connection limit is enforced, counted and reported to the
     ServerConfig config;
     config.maxPending = 1;
     Fixture f(config);
-    // An address that presents a token and never answers the challenge holds the one slot.
-    RawSocket staller;
-    staller.sendTo(f.server->address(), detail::writeRequest(*f.token(1)));
-    REQUIRE(pumpUntil([&] { f.pumpServer(); }, [&] { return staller.receive(0).has_value(); }));
+    // An address that answers the challenge and never connects ENet holds the one slot.
+    ByHand staller(*f.token(1));
+    REQUIRE(staller.request(f));
+    REQUIRE(staller.cookie);
+    staller.raw.sendTo(f.server->address(), staller.response());
+    f.pumpServer();
 
     auto client = f.client(*f.token(2), quick());
     REQUIRE(client->connect());
@@ -176,6 +213,30 @@ TEST_CASE("the pending-connection limit is enforced, counted and reported to the
     REQUIRE(gone->denial);
     CHECK(*gone->denial == Rejection::PendingLimit);
     CHECK(rejected(*f.server, Rejection::PendingLimit) >= 1);
+}
+
+TEST_CASE("requests alone leave no state: a flood of them cannot fill the pending or token tables") {
+    ServerConfig config;
+    config.maxPending = 1;
+    config.maxRememberedTokens = 1;
+    Fixture f(config);
+    // Valid tokens, but nobody answers the challenges: with spoofed source addresses the
+    // challenges go to hosts that never asked.
+    SpoofSocket spoof;
+    RawSocket plain;
+    for (std::uint16_t i = 0; i < 200; ++i) {
+        const auto request = requestOf(*f.token(100 + i));
+        const Address from{0x7F000001u + 1u + (i % 50u), static_cast<std::uint16_t>(20000 + i)};
+        if (spoof.open()) {
+            spoof.send(from, f.server->address(), request);
+        } else {
+            plain.sendTo(f.server->address(), request);
+        }
+    }
+    for (int i = 0; i < 20; ++i) f.pumpServer();
+    auto client = f.client(*f.token(1), quick());
+    CHECK(f.connect(*client).has_value());
+    CHECK(rejected(*f.server, Rejection::PendingLimit) == 0);
 }
 
 TEST_CASE("a second connection with a connected client id is rejected under the Reject policy") {
@@ -226,31 +287,90 @@ TEST_CASE("a full server denies the next client and counts it") {
     CHECK(rejected(*f.server, Rejection::ServerFull) >= 1);
 }
 
-TEST_CASE("a challenge response with the wrong cookie is rejected and the address stays shut") {
+TEST_CASE("a response with a forged, stale or replayed cookie is rejected and the address stays shut") {
     Fixture f;
-    RawSocket raw;
-    raw.sendTo(f.server->address(), detail::writeRequest(*f.token(1)));
-    std::optional<std::vector<std::uint8_t>> challenge;
-    REQUIRE(pumpUntil([&] { f.pumpServer(); }, [&] { return (challenge = raw.receive(0)).has_value(); }));
-    detail::Cookie wrong{};
-    raw.sendTo(f.server->address(), detail::writeResponse(wrong));
+    ByHand hand(*f.token(1));
+    REQUIRE(hand.request(f));
+    REQUIRE(hand.cookie);
+    auto forged = *hand.cookie;
+    forged.mac[0] ^= 1;
+    hand.raw.sendTo(f.server->address(), detail::writeResponse(hand.token, hand.nonce, forged));
     CHECK(waitRejected(f, Rejection::BadCookie, 1));
+    auto otherNonce = hand.nonce;
+    otherNonce[0] ^= 1;  // the cookie is bound to the nonce of the request it answered
+    hand.raw.sendTo(f.server->address(), detail::writeResponse(hand.token, otherNonce, *hand.cookie));
+    CHECK(waitRejected(f, Rejection::BadCookie, 2));
     // Still not allowed: an ENet-shaped datagram from it is dropped as tokenless.
     const auto before = rejected(*f.server, Rejection::NoToken);
-    raw.sendTo(f.server->address(), std::vector<std::uint8_t>(40, 0x01));
+    hand.raw.sendTo(f.server->address(), std::vector<std::uint8_t>(40, 0x01));
     CHECK(waitRejected(f, Rejection::NoToken, before + 1));
 }
 
-TEST_CASE("the server's handshake replies are never larger than the request") {
+TEST_CASE("a cookie is good for the handshake timeout only") {
+    std::uint64_t nowMs = 1000;
+    ServerConfig config;
+    config.handshakeTimeoutMs = 500;
+    config.clock.monotonicMs = [&] { return nowMs; };
+    Fixture f(config);
+    ByHand hand(*f.token(1));
+    REQUIRE(hand.request(f));
+    REQUIRE(hand.cookie);
+    nowMs += 501;
+    hand.raw.sendTo(f.server->address(), hand.response());
+    CHECK(waitRejected(f, Rejection::BadCookie, 1));
+}
+
+TEST_CASE("a response replayed after its attempt was superseded opens nothing") {
     Fixture f;
-    RawSocket raw;
-    const auto request = detail::writeRequest(*f.token(1));
-    raw.sendTo(f.server->address(), request);
-    std::optional<std::vector<std::uint8_t>> reply;
-    REQUIRE(pumpUntil([&] { f.pumpServer(); }, [&] { return (reply = raw.receive(0)).has_value(); }));
+    ByHand first(*f.token(1));
+    REQUIRE(first.request(f));
+    REQUIRE(first.cookie);
+    const auto firstResponse = first.response();
+    first.raw.sendTo(f.server->address(), firstResponse);
+    f.pumpServer();
+    // The same client starts over from the same address (a new attempt, new nonces)...
+    first.nonce = freshNonce();
+    REQUIRE(first.request(f));
+    first.raw.sendTo(f.server->address(), first.response());
+    f.pumpServer();
+    // ...and someone replays the first RESPONSE while its cookie is still fresh: it would
+    // bring back the first attempt's keys.
+    first.raw.sendTo(f.server->address(), firstResponse);
+    CHECK(waitRejected(f, Rejection::BadCookie, 1));
+}
+
+TEST_CASE("the server's handshake replies are never larger than the datagram that caused them") {
+    Fixture f;
+    ByHand hand(*f.token(1));
+    const auto request = detail::writeRequest(hand.token, hand.nonce);
+    auto reply = hand.request(f);
+    REQUIRE(reply);
     CHECK(reply->size() <= request.size());
     CHECK(detail::kDeniedSize <= detail::kRequestSize);
     CHECK(detail::kChallengeSize <= detail::kRequestSize);
+    CHECK(detail::kDeniedSize <= detail::kResponseSize);
+    // A DENIED in answer to a RESPONSE: the server is full by then.
+    ServerConfig config;
+    config.maxClients = 1;
+    Fixture full(config);
+    ByHand late(*full.token(2));
+    REQUIRE(late.request(full));
+    REQUIRE(late.cookie);
+    auto first = full.client(*full.token(1));
+    REQUIRE(full.connect(*first));
+    const auto response = late.response();
+    late.raw.sendTo(full.server->address(), response);
+    std::optional<std::vector<std::uint8_t>> denied;
+    REQUIRE(pumpUntil(
+        [&] {
+            full.pumpServer();
+            first->update(0);
+        },
+        [&] { return (denied = late.raw.receive(0)).has_value(); }));
+    CHECK(detail::handshakeType(*denied) == detail::HandshakeType::Denied);
+    CHECK(denied->size() <= response.size());
+    CHECK(detail::readDenied(*denied, late.token.serverToClientKey, late.token.protocolId, late.nonce) ==
+          Rejection::ServerFull);
 }
 
 TEST_CASE("a client falls through to the next server in its token") {

@@ -15,7 +15,8 @@
 
 #include "transport.hpp"
 
-#include "endpoint_internal.hpp"
+#include "connection.hpp"
+#include "host.hpp"
 
 #include <tickwire/net/transport.hpp>
 

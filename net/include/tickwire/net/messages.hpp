@@ -124,13 +124,27 @@ enum class VarintStatus : std::uint8_t { Ok, Truncated, Malformed };
     return VarintStatus::Malformed;  // unreachable: the tenth byte either ends or fails above
 }
 
+/// Bytes of the LEB128 encoding of value (1 to 10).
+[[nodiscard]] constexpr std::size_t varintSize(std::uint64_t value) noexcept {
+    std::size_t n = 1;
+    for (; value >= 0x80u; value >>= 7) ++n;
+    return n;
+}
+
+/// Writes value as an unsigned LEB128 varint at out (varintSize(value) bytes, which the
+/// caller has room for) and returns how many bytes it wrote.
+inline std::size_t encodeVarint(std::uint8_t* out, std::uint64_t value) noexcept {
+    std::size_t n = 0;
+    for (; value >= 0x80u; value >>= 7) out[n++] = static_cast<std::uint8_t>(value | 0x80u);
+    out[n++] = static_cast<std::uint8_t>(value);
+    return n;
+}
+
 /// Appends value as an unsigned LEB128 varint (1 to 10 bytes).
 inline void encodeVarint(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    while (value >= 0x80u) {
-        out.push_back(static_cast<std::uint8_t>(value | 0x80u));
-        value >>= 7;
-    }
-    out.push_back(static_cast<std::uint8_t>(value));
+    const std::size_t at = out.size();
+    out.resize(at + varintSize(value));
+    encodeVarint(out.data() + at, value);
 }
 
 static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,

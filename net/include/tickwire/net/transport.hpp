@@ -1,7 +1,8 @@
 #pragma once
 /// \file transport.hpp
 /// The secure transport: an authoritative Server and a Client over ENet, with connect
-/// tokens, pre-authentication and per-message AEAD. The game owns the loop:
+/// tokens, a stateless-cookie handshake and every datagram sealed under keys fresh to
+/// each connection (docs/PROTOCOL.md). The game owns the loop:
 ///
 ///     server.update();
 ///     while (auto ev = server.poll()) { ... }
@@ -18,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,9 +53,11 @@ enum class DisconnectReason : std::uint32_t {
     Replaced = 5,          ///< the same client id connected again and replaced this connection
     HandshakeTimeout = 6,  ///< no answer to the connect token from any server in it
     Denied = 7,            ///< the server refused the token (see ConnectDenial)
-    ProtocolError = 8,     ///< the other side broke the protocol (e.g. a malformed sealed batch)
+    ProtocolError = 8,     ///< the other side broke the protocol (not sent by this version; kept for the wire)
     TokenExpired = 9,      ///< the client's token expired before it could connect
+    ReceiveOverflow = 10,  ///< the other side sent more reliable messages than this side's receive budget holds
 };
+inline constexpr DisconnectReason kLastDisconnectReason = DisconnectReason::ReceiveOverflow;
 /// "server shutting down", "timed out", ...
 [[nodiscard]] std::string_view describe(DisconnectReason reason) noexcept;
 
@@ -68,22 +72,25 @@ enum class Rejection : std::uint8_t {
     PendingLimit = 6,     ///< too many connections are in the handshake at once
     ClientIdInUse = 7,    ///< the token's client id is connected already and the policy is Reject
     ServerFull = 8,       ///< every connection slot is taken
-    BadCookie = 9,        ///< a challenge response whose cookie does not match
+    BadCookie = 9,        ///< a RESPONSE whose cookie is forged, stale or already used
+    AddressInUse = 10,    ///< a handshake from an address that is connected, or allowed with another token
 };
-inline constexpr std::size_t kRejectionCount = 10;
+inline constexpr std::size_t kRejectionCount = 11;
 /// snake_case name, used as the JSON key: "expired", "wrong_server", ...
 [[nodiscard]] std::string_view describe(Rejection r) noexcept;
 
-/// Why an arriving sealed packet was dropped after the handshake. Each has a counter.
+/// Why a datagram (or a batch of messages inside one) from an address that passed the
+/// handshake was dropped. Each has a counter, per connection and per host.
 enum class Drop : std::uint8_t {
-    AuthFailed = 0,     ///< the MAC did not verify: tampered, or sealed under a foreign key
-    Replayed = 1,       ///< a packet number seen before
-    TooOld = 2,         ///< a packet number older than the replay window (or, on Sequenced, than the newest)
-    Malformed = 3,      ///< too short for a header, or a batch whose lengths do not add up
+    AuthFailed = 0,     ///< the datagram carries no valid tag: forged, tampered, cut short, or sealed under other keys
+    Replayed = 1,       ///< a datagram number accepted before (a replay, or a duplicate made by the network)
+    TooOld = 2,         ///< a datagram number more than 1,024 below the newest accepted
+    Malformed = 3,      ///< an authentic batch whose lengths do not add up, or on a channel that does not exist
     Oversize = 4,       ///< a message larger than the channel's maximum
-    QueueOverflow = 5,  ///< the receive event queue was full
+    QueueOverflow = 5,  ///< messages beyond the connection's receive budget (maxReceiveEvents / maxReceiveBytes)
+    BadConnect = 6,     ///< an authentic ENet CONNECT the handshake did not allow: a second one, or another connect id
 };
-inline constexpr std::size_t kDropCount = 6;
+inline constexpr std::size_t kDropCount = 7;
 /// snake_case name, used as the JSON key: "auth_failed", "replayed", ...
 [[nodiscard]] std::string_view describe(Drop d) noexcept;
 
@@ -95,10 +102,29 @@ struct ChannelLimits {
     std::size_t maxReliableMessage = 256 * 1024;  ///< bytes; 1..16 MiB. Larger sends fail with MessageTooLarge
     std::size_t maxUnreliableMessage = 1200;      ///< bytes; 1..1200: an unreliable batch must fit one datagram
     std::size_t maxQueuedBytes = 4 * 1024 * 1024; ///< per connection, unsent + unacked; more fails with QueueFull
-    std::size_t maxReceiveEvents = 65536;         ///< events waiting in poll(); more are dropped and counted
+    /// Per connection: messages received and not yet taken with poll(), at most. A batch
+    /// that would go beyond it (or beyond maxReceiveBytes) is dropped and counted as
+    /// QueueOverflow; on the Reliable channel the sender is then disconnected with
+    /// ReceiveOverflow, since a reliable message must never be lost silently. One
+    /// connection's flood never costs another connection a message.
+    std::size_t maxReceiveEvents = 16384;
+    std::size_t maxReceiveBytes = 8 * 1024 * 1024;  ///< per connection: payload bytes waiting in poll(); >= maxReliableMessage
 
     /// Checks every range above; `why` names the field. Errors: InvalidConfig.
     [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+};
+
+/// Where a host reads the time: once per update() (and per datagram), never elsewhere.
+/// Tests replace both functions to drive time instead of sleeping. ENet's own
+/// retransmission and ping timers keep reading the system's monotonic clock.
+struct Clock {
+    /// Milliseconds on a clock that never goes back: handshake and silence timeouts,
+    /// handshake resends, rates. Default: std::chrono::steady_clock.
+    std::function<std::uint64_t()> monotonicMs = defaultMonotonicMs;
+    /// Seconds since the Unix epoch: connect-token expiry. Default: the system clock.
+    std::function<std::uint64_t()> unixSeconds = unixNow;
+
+    [[nodiscard]] static std::uint64_t defaultMonotonicMs() noexcept;
 };
 
 /// Server configuration. Aggregate with safe defaults; validate() runs in every build.
@@ -116,6 +142,7 @@ struct ServerConfig {
     DuplicateClientPolicy duplicateClients = DuplicateClientPolicy::Reject;
     ChannelLimits limits;
     LogSink log;                              ///< optional
+    Clock clock;
 
     /// Errors: InvalidConfig; the reason is also sent to `log` when set. `why` gets it too.
     [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
@@ -129,6 +156,7 @@ struct ClientConfig {
     std::uint32_t resendIntervalMs = 100;     ///< handshake datagram resend interval
     ChannelLimits limits;
     LogSink log;
+    Clock clock;
 
     [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
 };
