@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace tickwire::net::detail {
 
@@ -62,6 +63,45 @@ bool open(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
                                                               plainSize, data.data() + plainSize,
                                                               ad.data(), ad.size(), nonce.data(),
                                                               key) == 0;
+}
+
+void sealShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
+               std::span<const std::uint8_t, kNonceSize> nonce, const std::uint8_t* key,
+               std::span<std::uint8_t, kShortTagSize> tag) noexcept {
+    std::uint8_t mac[kMacSize];
+    unsigned long long macLen = 0;
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached(data.data(), mac, &macLen, data.data(), data.size(), ad.data(),
+                                                       ad.size(), nullptr, nonce.data(), key);
+    std::memcpy(tag.data(), mac, kShortTagSize);
+}
+
+bool openShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
+               std::span<const std::uint8_t, kNonceSize> nonce, const std::uint8_t* key,
+               std::span<const std::uint8_t, kShortTagSize> tag) noexcept {
+    // RFC 8439 section 2.8: the one-time Poly1305 key is the first half of ChaCha20 block 0;
+    // the MAC covers AD, ciphertext (each zero-padded to 16 bytes) and both lengths.
+    std::uint8_t block[64];
+    crypto_stream_chacha20_ietf(block, sizeof block, nonce.data(), key);
+    crypto_onetimeauth_poly1305_state state;
+    crypto_onetimeauth_poly1305_init(&state, block);
+    static const std::uint8_t zeros[16] = {};
+    crypto_onetimeauth_poly1305_update(&state, ad.data(), ad.size());
+    crypto_onetimeauth_poly1305_update(&state, zeros, (16 - ad.size() % 16) % 16);
+    crypto_onetimeauth_poly1305_update(&state, data.data(), data.size());
+    crypto_onetimeauth_poly1305_update(&state, zeros, (16 - data.size() % 16) % 16);
+    std::uint8_t lengths[16];
+    for (int i = 0; i < 8; ++i) {
+        lengths[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(ad.size()) >> (8 * i));
+        lengths[8 + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(data.size()) >> (8 * i));
+    }
+    crypto_onetimeauth_poly1305_update(&state, lengths, sizeof lengths);
+    std::uint8_t mac[kMacSize];
+    crypto_onetimeauth_poly1305_final(&state, mac);
+    const bool ok = sodium_memcmp(mac, tag.data(), kShortTagSize) == 0;
+    sodium_memzero(block, sizeof block);
+    sodium_memzero(&state, sizeof state);
+    if (ok) crypto_stream_chacha20_ietf_xor_ic(data.data(), data.data(), data.size(), nonce.data(), 1, key);
+    return ok;
 }
 
 void keyedHash(std::span<std::uint8_t> out, const std::uint8_t* key,

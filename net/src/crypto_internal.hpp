@@ -46,6 +46,19 @@ void seal(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
 void keyedHash(std::span<std::uint8_t> out, const std::uint8_t* key,
                std::initializer_list<std::span<const std::uint8_t>> parts) noexcept;
 
+/// ChaCha20-Poly1305-IETF exactly as RFC 8439 (and libsodium's ietf AEAD) computes it,
+/// with the Poly1305 tag truncated to its first kShortTagSize bytes: encrypts `data` in
+/// place and writes the truncated tag to `tag`.
+inline constexpr std::size_t kShortTagSize = 7;
+void sealShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
+               std::span<const std::uint8_t, kNonceSize> nonce, const std::uint8_t* key,
+               std::span<std::uint8_t, kShortTagSize> tag) noexcept;
+/// Checks a truncated tag (in constant time) and, only when it verifies, decrypts `data`
+/// in place. False leaves `data` as it was.
+[[nodiscard]] bool openShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
+                             std::span<const std::uint8_t, kNonceSize> nonce, const std::uint8_t* key,
+                             std::span<const std::uint8_t, kShortTagSize> tag) noexcept;
+
 /// Reads a whole file, refusing files larger than maxBytes. Errors: IoError, Malformed (too big).
 [[nodiscard]] Result<std::vector<std::uint8_t>> readFile(const std::string& path, std::size_t maxBytes);
 /// Writes bytes to path with mode 0600 (also when the file already existed). Errors: IoError.

@@ -19,15 +19,22 @@ std::array<std::uint8_t, kNonceSize> makeNonce(std::uint64_t n) noexcept {
     return nonce;
 }
 
-// AEAD in place over [header | commands | tag] with the header as additional data.
-void sealBody(std::span<std::uint8_t> datagram, std::size_t headerSize, std::uint64_t n, const Key& key) noexcept {
-    const auto nonce = makeNonce(n);
-    seal(datagram.subspan(headerSize), datagram.first(headerSize), nonce, key.data());
-}
+// The layout of a sealed datagram: [ENet header | number (3) | tag[0] | commands | tag[1..7)].
+// The additional data is everything before tag[0].
+struct Parts {
+    std::span<std::uint8_t> ad;
+    std::uint8_t* tagFirst;
+    std::span<std::uint8_t> body;
+    std::uint8_t* tagRest;
+};
 
-bool openBody(std::span<std::uint8_t> datagram, std::size_t headerSize, std::uint64_t n, const Key& key) noexcept {
-    const auto nonce = makeNonce(n);
-    return open(datagram.subspan(headerSize), datagram.first(headerSize), nonce, key.data());
+Parts split(std::span<std::uint8_t> datagram, std::size_t headerSize) noexcept {
+    Parts p;
+    p.ad = datagram.first(headerSize - 1);
+    p.tagFirst = datagram.data() + headerSize - 1;
+    p.body = datagram.subspan(headerSize, datagram.size() - headerSize - kTagSize);
+    p.tagRest = datagram.data() + datagram.size() - kTagSize;
+    return p;
 }
 
 }  // namespace
@@ -80,10 +87,10 @@ void ReplayWindow::accept(std::uint64_t n) noexcept {
 }
 
 std::uint64_t reconstructDatagramNumber(std::optional<std::uint64_t> largest, std::uint32_t low) noexcept {
-    constexpr std::uint64_t kWindow = std::uint64_t{1} << 32;
+    constexpr std::uint64_t kWindow = std::uint64_t{1} << (8 * kNumberBytes);
     constexpr std::uint64_t kHalf = kWindow / 2;
     const std::uint64_t expected = largest ? *largest + 1 : 0;
-    const std::uint64_t candidate = (expected & ~(kWindow - 1)) | low;
+    const std::uint64_t candidate = (expected & ~(kWindow - 1)) | (low & (kWindow - 1));
     if (candidate + kHalf <= expected && candidate <= UINT64_MAX - kWindow) return candidate + kWindow;
     if (candidate > expected + kHalf && candidate >= kWindow) return candidate - kWindow;
     return candidate;
@@ -94,16 +101,27 @@ SealedLink::SealedLink(const SessionKeys& keys) noexcept
 
 void SealedLink::seal(std::span<std::uint8_t> datagram, std::size_t headerSize) noexcept {
     const std::uint64_t n = nextSend_++;
-    storeLe(datagram.data() + headerSize - kSlotSize, static_cast<std::uint32_t>(n));
-    sealBody(datagram, headerSize, n, sendKey_);
+    std::uint8_t* number = datagram.data() + headerSize - kSlotSize;
+    for (std::size_t i = 0; i < kNumberBytes; ++i) number[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    const Parts p = split(datagram, headerSize);
+    std::array<std::uint8_t, kShortTagSize> tag{};
+    sealShort(p.body, p.ad, makeNonce(n), sendKey_.data(), tag);
+    *p.tagFirst = tag[0];
+    std::memcpy(p.tagRest, tag.data() + 1, kTagSize);
 }
 
 std::optional<Drop> SealedLink::open(std::span<std::uint8_t> datagram, std::size_t headerSize) noexcept {
-    if (datagram.size() < headerSize + kTagSize) return Drop::AuthFailed;
-    const auto low = loadLe<std::uint32_t>(datagram.data() + headerSize - kSlotSize);
+    if (headerSize < kSlotSize || datagram.size() < headerSize + kTagSize) return Drop::AuthFailed;
+    const std::uint8_t* number = datagram.data() + headerSize - kSlotSize;
+    std::uint32_t low = 0;
+    for (std::size_t i = 0; i < kNumberBytes; ++i) low |= std::uint32_t{number[i]} << (8 * i);
     const std::uint64_t n = reconstructDatagramNumber(window_.largest(), low);
     if (auto why = window_.check(n)) return why;
-    if (!openBody(datagram, headerSize, n, receiveKey_)) return Drop::AuthFailed;
+    const Parts p = split(datagram, headerSize);
+    std::array<std::uint8_t, kShortTagSize> tag{};
+    tag[0] = *p.tagFirst;
+    std::memcpy(tag.data() + 1, p.tagRest, kTagSize);
+    if (!openShort(p.body, p.ad, makeNonce(n), receiveKey_.data(), tag)) return Drop::AuthFailed;
     window_.accept(n);
     return std::nullopt;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Per-connection protection of every ENet datagram (docs/PROTOCOL.md, section 4): ENet's
-// header stays in clear but authenticated, its 4-byte checksum slot carries the low bits
-// of a 64-bit datagram number, everything after it is encrypted, and a 16-byte
-// Poly1305 tag follows. ChaCha20-Poly1305-IETF under per-connection, per-direction keys.
+// header stays in clear but authenticated; its 4-byte checksum slot carries the low 24
+// bits of a 64-bit datagram number and the first byte of the tag; everything after it is
+// encrypted; the other 7 bytes of the tag follow. ChaCha20-Poly1305-IETF under
+// per-connection, per-direction keys, with the Poly1305 tag truncated to 56 bits.
 
 #include <tickwire/net/key.hpp>
 #include <tickwire/net/transport.hpp>
@@ -15,12 +16,15 @@
 
 namespace tickwire::net::detail {
 
-inline constexpr std::size_t kTagSize = 16;
-/// ENet's checksum slot: the low 32 bits of the datagram number, little-endian.
+/// ENet's checksum slot: the low 24 bits of the datagram number, little-endian, then the
+/// tag's first byte.
 inline constexpr std::size_t kSlotSize = 4;
+inline constexpr std::size_t kNumberBytes = 3;
+/// Bytes the seal appends to the datagram: the rest of the 7-byte (56-bit) tag.
+inline constexpr std::size_t kTagSize = 6;
 /// The MTU tickwire gives ENet on both sides. ENet keeps a datagram's header and commands
-/// within it and adds the 4-byte slot; the tag makes the datagram at most 1,400 bytes.
-inline constexpr std::uint32_t kEnetMtu = 1380;
+/// within it and adds the 4-byte slot; with the tag a datagram is at most 1,400 bytes.
+inline constexpr std::uint32_t kEnetMtu = 1390;
 /// The largest ENet packet (one batch) that ENet sends unfragmented: the MTU less ENet's
 /// 4-byte header, its 24-byte fragment command and the slot. A batch of up to this many
 /// bytes travels in one datagram; a longer one is split into fragments by ENet.
@@ -67,7 +71,7 @@ private:
     std::array<std::uint64_t, kSize / 64> bits_{};
 };
 
-/// QUIC-style reconstruction: the full number closest to largest + 1 whose low 32 bits
+/// QUIC-style reconstruction: the full number closest to largest + 1 whose low 24 bits
 /// are `low`.
 std::uint64_t reconstructDatagramNumber(std::optional<std::uint64_t> largest, std::uint32_t low) noexcept;
 
@@ -79,8 +83,8 @@ public:
     std::uint32_t connectId() const noexcept { return connectId_; }
 
     /// Seals in place. `datagram` = ENet header (headerSize bytes, the slot last) + the
-    /// commands + kTagSize spare bytes. Takes the next datagram number and writes it
-    /// into the slot.
+    /// commands + kTagSize spare bytes. Takes the next datagram number and writes it and
+    /// the tag's first byte into the slot.
     void seal(std::span<std::uint8_t> datagram, std::size_t headerSize) noexcept;
 
     /// Opens in place. On success the commands are decrypted where they were and the

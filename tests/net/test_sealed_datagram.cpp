@@ -1,3 +1,4 @@
+#include "crypto_internal.hpp"
 #include "harness.hpp"
 #include "handshake.hpp"
 #include "sealed_datagram.hpp"
@@ -55,16 +56,45 @@ TEST_CASE("a sealed datagram opens once, intact, on the other side only") {
     CHECK(p.server.open(replay, kHeader) == Drop::Replayed);
 }
 
-TEST_CASE("the datagram number travels in ENet's checksum slot, little-endian") {
+TEST_CASE("the datagram number travels in ENet's checksum slot, little-endian, with the tag's first byte") {
     Pair p;
     for (std::uint32_t n = 0; n < 3; ++n) {
         auto d = datagram({0xAA});
         p.client.seal(d, kHeader);
-        std::uint32_t slot = 0;
-        for (int i = 0; i < 4; ++i) slot |= std::uint32_t{d[4 + static_cast<std::size_t>(i)]} << (8 * i);
-        CHECK(slot == n);
+        std::uint32_t number = 0;
+        for (int i = 0; i < 3; ++i) number |= std::uint32_t{d[4 + static_cast<std::size_t>(i)]} << (8 * i);
+        CHECK(number == n);
+        CHECK(d.size() == kHeader + 1 + kTagSize);  // the header, one command byte, 7 tag bytes
     }
     CHECK(p.client.sent() == 3);
+}
+
+TEST_CASE("the short tag is the first 7 bytes of RFC 8439's ChaCha20-Poly1305 tag") {
+    const Key key = Key::generate();
+    std::array<std::uint8_t, kNonceSize> nonce{};
+    nonce[0] = 42;
+    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                             std::size_t{1357}}) {
+        std::vector<std::uint8_t> plain(size);
+        for (std::size_t i = 0; i < size; ++i) plain[i] = static_cast<std::uint8_t>(i * 7);
+        const std::vector<std::uint8_t> ad = {1, 2, 3, 4, 5};
+        // libsodium's full AEAD, for reference.
+        std::vector<std::uint8_t> full(plain);
+        full.resize(size + kMacSize);
+        seal(full, ad, nonce, key.data());
+        std::vector<std::uint8_t> data(plain);
+        std::array<std::uint8_t, kShortTagSize> tag{};
+        sealShort(data, ad, nonce, key.data(), tag);
+        CHECK(std::equal(data.begin(), data.end(), full.begin()));
+        CHECK(std::equal(tag.begin(), tag.end(), full.begin() + static_cast<std::ptrdiff_t>(size)));
+        CHECK(openShort(data, ad, nonce, key.data(), tag));
+        CHECK(data == plain);
+        sealShort(data, ad, nonce, key.data(), tag);
+        tag[6] ^= 0x80;
+        const auto before = data;
+        CHECK_FALSE(openShort(data, ad, nonce, key.data(), tag));
+        CHECK(data == before);  // left encrypted
+    }
 }
 
 TEST_CASE("every clear header byte is authenticated, and every sealed byte") {
@@ -111,13 +141,13 @@ TEST_CASE("late datagrams inside the window are accepted once; older ones are to
     CHECK_FALSE(p.server.open(sealed[1098], kHeader).has_value());
 }
 
-TEST_CASE("datagram numbers survive truncation to 32 bits around the expected value") {
-    const std::uint64_t base = (std::uint64_t{1} << 32);
+TEST_CASE("datagram numbers survive truncation to 24 bits around the expected value") {
+    const std::uint64_t base = (std::uint64_t{1} << 24);
     for (std::uint64_t largest : {std::uint64_t{0}, std::uint64_t{100}, base - 1, base, base + 5, (base << 8) + 77}) {
-        for (std::int64_t delta : {1, 2, 1000, -5, -1000, 1 << 20, -(1 << 20)}) {
+        for (std::int64_t delta : {1, 2, 1000, -5, -1000, 1 << 20, -(1 << 20), (1 << 23) - 1, -(1 << 23) + 2}) {
             if (delta < 0 && static_cast<std::uint64_t>(-delta) > largest) continue;
             const auto n = static_cast<std::uint64_t>(static_cast<std::int64_t>(largest) + delta);
-            CHECK(reconstructDatagramNumber(largest, static_cast<std::uint32_t>(n)) == n);
+            CHECK(reconstructDatagramNumber(largest, static_cast<std::uint32_t>(n & 0xFFFFFF)) == n);
         }
     }
     CHECK(reconstructDatagramNumber(std::nullopt, 5) == 5);
