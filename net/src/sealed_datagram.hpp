@@ -2,7 +2,7 @@
 // Per-connection protection of every ENet datagram (docs/PROTOCOL.md, section 4): ENet's
 // header stays in clear but authenticated; its 4-byte checksum slot carries the low 24
 // bits of a 64-bit datagram number and the first byte of the tag; everything after it is
-// encrypted; the other 7 bytes of the tag follow. ChaCha20-Poly1305-IETF under
+// encrypted; the other 6 bytes of the tag follow. ChaCha20-Poly1305-IETF under
 // per-connection, per-direction keys, with the Poly1305 tag truncated to 56 bits.
 
 #include <tickwire/net/key.hpp>
