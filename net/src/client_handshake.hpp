@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace tickwire::net::detail {
@@ -27,8 +28,8 @@ public:
         Denied,      ///< the server refused this attempt; denial() says why
     };
 
-    ClientHandshake(const ConnectToken& token, std::uint32_t handshakeTimeoutMs, std::uint32_t resendIntervalMs)
-        : token_(token), timeoutMs_(handshakeTimeoutMs), resendMs_(resendIntervalMs) {}
+    ClientHandshake(ConnectToken token, std::uint32_t handshakeTimeoutMs, std::uint32_t resendIntervalMs)
+        : token_(std::move(token)), timeoutMs_(handshakeTimeoutMs), resendMs_(resendIntervalMs) {}
 
     /// Starts an attempt with the token's server `index`, with a nonce drawn for it.
     void start(std::size_t index, std::uint64_t nowMs);
@@ -49,7 +50,7 @@ public:
     std::optional<Rejection> denial() const noexcept { return denial_; }
 
 private:
-    const ConnectToken& token_;
+    ConnectToken token_;
     std::uint32_t timeoutMs_;
     std::uint32_t resendMs_;
     State state_ = State::Idle;

@@ -130,3 +130,21 @@ private:
 };
 
 }  // namespace tickwire::net::test
+
+namespace tickwire::net::test {
+
+/// A clock the test moves by hand: monotonic milliseconds and Unix seconds.
+struct ManualClock {
+    std::uint64_t ms = 1'000'000;
+    std::uint64_t unix = unixNow();
+
+    /// A Clock reading this one (which must outlive every host using it).
+    Clock clock() {
+        Clock c;
+        c.monotonicMs = [this] { return ms; };
+        c.unixSeconds = [this] { return unix; };
+        return c;
+    }
+};
+
+}  // namespace tickwire::net::test
