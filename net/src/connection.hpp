@@ -1,5 +1,5 @@
 #pragma once
-// One live connection (docs/PROTOCOL.md, section 5): messages batched per channel
+// One live connection (docs/PROTOCOL.md, 4.3): messages batched per channel
 // between flushes, batches handed to ENet, received batches split back into messages
 // within the connection's own receive budget, and its statistics. Its SealedLink
 // protects every datagram of the connection.
