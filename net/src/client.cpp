@@ -97,21 +97,15 @@ struct Client::Impl final : Host {
             countDrop(Drop::AuthFailed);  // no keys yet: nothing can be authentic
             return std::nullopt;
         }
-        const auto parsed = readDatagramHeader(datagram);
-        if (!parsed) {
-            countDrop(Drop::AuthFailed);  // too short to carry a tag
-            return std::nullopt;
-        }
-        if (auto why = keys->open(datagram, parsed->size)) {
+        if (auto why = openDatagram(*keys, datagram, header)) {
             countDrop(*why);
             return std::nullopt;
         }
-        if (parsed->peerId == kNoPeer) {  // a server never connects to a client
+        if (header.peerId == kNoPeer) {  // a server never connects to a client
             countDrop(Drop::BadConnect);
             return std::nullopt;
         }
         if (connection) connection->heard(now);
-        header = *parsed;
         return datagram.size() - kTagSize;
     }
 

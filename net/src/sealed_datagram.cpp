@@ -50,6 +50,14 @@ std::optional<DatagramHeader> readDatagramHeader(std::span<const std::uint8_t> d
     return header;
 }
 
+std::optional<Drop> openDatagram(SealedLink& link, std::span<std::uint8_t> datagram, DatagramHeader& header) noexcept {
+    const auto parsed = readDatagramHeader(datagram);
+    if (!parsed) return Drop::AuthFailed;
+    if (auto why = link.open(datagram, parsed->size)) return why;
+    header = *parsed;
+    return std::nullopt;
+}
+
 std::optional<std::uint32_t> connectIdOfConnect(std::span<const std::uint8_t> plaintext) noexcept {
     if (plaintext.size() < sizeof(ENetProtocolConnect)) return std::nullopt;
     if ((plaintext[0] & ENET_PROTOCOL_COMMAND_MASK) != ENET_PROTOCOL_COMMAND_CONNECT) return std::nullopt;

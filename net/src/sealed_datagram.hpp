@@ -44,6 +44,11 @@ struct DatagramHeader {
 /// to hold header, slot and tag, or claim ENet compression (which tickwire never uses).
 std::optional<DatagramHeader> readDatagramHeader(std::span<const std::uint8_t> datagram) noexcept;
 
+class SealedLink;
+/// Opens a datagram from an address that has keys: its header in `header` on success,
+/// otherwise why it was refused (a datagram too short to carry a tag did not authenticate).
+std::optional<Drop> openDatagram(SealedLink& link, std::span<std::uint8_t> datagram, DatagramHeader& header) noexcept;
+
 /// The connect id an ENet CONNECT command carries (ENet copies it without byte-order
 /// conversion), when `plaintext` (the decrypted commands) starts with a well-formed
 /// CONNECT whose outgoing peer id names a real peer; else empty.

@@ -52,43 +52,29 @@ struct Server::Impl final : Host {
         }
         if (const auto it = byAddress.find(from); it != byAddress.end()) {
             Connection& conn = *it->second;
-            const auto parsed = readDatagramHeader(datagram);
-            if (!parsed) {
-                conn.countDrop(Drop::AuthFailed, stats_);  // too short to carry a tag
-                return std::nullopt;
-            }
-            if (auto why = conn.link().open(datagram, parsed->size)) {
+            if (auto why = openDatagram(conn.link(), datagram, header)) {
                 conn.countDrop(*why, stats_);
                 return std::nullopt;
             }
-            if (parsed->peerId == kNoPeer) {  // only a CONNECT travels without a peer: it has its connection
+            if (header.peerId == kNoPeer) {  // only a CONNECT travels without a peer: it has its connection
                 conn.countDrop(Drop::BadConnect, stats_);
                 return std::nullopt;
             }
             conn.heard(now);
-            header = *parsed;
             return datagram.size() - kTagSize;
         }
         if (Allowed* entry = admission.allowed(from)) {
-            const auto parsed = readDatagramHeader(datagram);
-            if (!parsed) {
-                ++stats_.dropped[static_cast<std::size_t>(Drop::AuthFailed)];  // too short to carry a tag
-                return std::nullopt;
-            }
-            if (auto why = entry->link->open(datagram, parsed->size)) {
+            if (auto why = openDatagram(*entry->link, datagram, header)) {
                 ++stats_.dropped[static_cast<std::size_t>(*why)];
                 return std::nullopt;
             }
-            if (parsed->peerId == kNoPeer) {
-                // The one CONNECT this handshake allows carries the connect id both sides
-                // derived; ENet itself ignores a repeat of it while that peer lives.
-                const auto plain = datagram.subspan(parsed->size, datagram.size() - parsed->size - kTagSize);
-                if (connectIdOfConnect(plain) != entry->link->connectId()) {
-                    ++stats_.dropped[static_cast<std::size_t>(Drop::BadConnect)];
-                    return std::nullopt;
-                }
+            // The one CONNECT this handshake allows carries the connect id both sides
+            // derived; ENet itself ignores a repeat of it while that peer lives.
+            const auto plain = datagram.subspan(header.size, datagram.size() - header.size - kTagSize);
+            if (header.peerId == kNoPeer && connectIdOfConnect(plain) != entry->link->connectId()) {
+                ++stats_.dropped[static_cast<std::size_t>(Drop::BadConnect)];
+                return std::nullopt;
             }
-            header = *parsed;
             return datagram.size() - kTagSize;
         }
         admission.count(Rejection::NoToken);

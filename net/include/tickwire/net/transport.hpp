@@ -114,7 +114,7 @@ struct ChannelLimits {
     [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
 };
 
-/// Where a host reads the time: once per update() (and per datagram), never elsewhere.
+/// Where a host reads the time: at the start and the end of each update(), never elsewhere.
 /// Tests replace both functions to drive time instead of sleeping. ENet's own
 /// retransmission and ping timers keep reading the system's monotonic clock.
 struct Clock {
