@@ -4,6 +4,8 @@
 
 #include <tickwire/net/transport.hpp>
 
+#include <algorithm>
+
 namespace tickwire::net {
 
 using namespace detail;
@@ -22,6 +24,9 @@ struct Client::Impl final : Host {
     std::unique_ptr<Connection> connection;
     std::optional<DisconnectReason> localReason;
     std::uint64_t now = 0;
+    // Messages of an ended connection still waiting in poll(): they leave without touching
+    // the receive budget of the connection that follows.
+    std::size_t staleMessages = 0;
 
     const ConnectToken& token() const { return config.token; }
 
@@ -48,6 +53,10 @@ struct Client::Impl final : Host {
 
     void fail(DisconnectReason reason, std::optional<Rejection> denial = std::nullopt, bool local = false) {
         dropPeer();
+        if (connection) {
+            staleMessages = static_cast<std::size_t>(std::count_if(
+                events_.begin(), events_.end(), [](const Event& ev) { return ev.type == Event::Type::Message; }));
+        }
         connection.reset();
         link.reset();
         handshake.stop();
@@ -271,7 +280,11 @@ std::optional<Event> Client::poll() {
     if (impl_->events_.empty()) return std::nullopt;
     Event ev = std::move(impl_->events_.front());
     impl_->events_.pop_front();
-    if (impl_->connection) impl_->connection->released(ev);
+    if (ev.type == Event::Type::Message && impl_->staleMessages > 0) {
+        --impl_->staleMessages;
+    } else if (impl_->connection) {
+        impl_->connection->released(ev);
+    }
     return ev;
 }
 

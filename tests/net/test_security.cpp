@@ -452,3 +452,45 @@ TEST_CASE("the silence timeout runs on the configured clock, not on the wall") {
     REQUIRE(gone);
     CHECK(gone->reason == DisconnectReason::Timeout);
 }
+
+TEST_CASE("messages of an ended connection polled after a reconnect do not upset the new connection's budget") {
+    ServerConfig serverConfig;
+    serverConfig.duplicateClients = DuplicateClientPolicy::Replace;
+    Fixture f(serverConfig);
+    ClientConfig config;
+    config.limits.maxReceiveEvents = 10;
+    auto client = f.client(*f.token(1), config);
+    auto id = f.connect(*client);
+    REQUIRE(id);
+    for (std::uint8_t i = 0; i < 5; ++i) REQUIRE(f.server->send(*id, Channel::Reliable, std::vector<std::uint8_t>{i}));
+    std::size_t waiting = 0;
+    REQUIRE(pumpUntil([&] { f.pumpServer(); client->update(1); }, [&] { return client->stats()->messagesIn >= 5; }));
+    REQUIRE(f.server->disconnect(*id, DisconnectReason::Kicked));
+    REQUIRE(pumpUntil([&] { f.pumpServer(); client->update(1); }, [&] { return !client->connected(); }));
+    // Reconnect without polling the five messages and the disconnect first.
+    REQUIRE(client->connect());
+    std::optional<ClientId> second;
+    REQUIRE(pumpUntil(
+        [&] {
+            f.pumpServer();
+            client->update(1);
+            for (auto& ev : f.serverEvents) {
+                if (ev.type == Event::Type::Connected) second = ev.client;
+            }
+        },
+        [&] { return client->connected() && second.has_value(); }));
+    while (auto ev = client->poll()) waiting += ev->type == Event::Type::Message;
+    CHECK(waiting == 5);
+    // The new connection's budget is whole: eight messages, each in a packet of its own,
+    // fit in its ten.
+    std::size_t got = 0;
+    for (std::uint8_t i = 0; i < 8; ++i) {
+        REQUIRE(f.server->send(*second, Channel::Reliable, std::vector<std::uint8_t>{i}));
+        f.server->flush();
+        REQUIRE(pumpUntil([&] { client->update(1); }, [&] { return client->stats()->messagesIn >= i + 1u; }));
+    }
+    while (auto ev = client->poll()) got += ev->type == Event::Type::Message;
+    CHECK(got == 8);
+    CHECK(client->connected());
+    CHECK(client->hostStats().dropped[static_cast<std::size_t>(Drop::QueueOverflow)] == 0);
+}
