@@ -70,8 +70,10 @@ void sealShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
                std::span<std::uint8_t, kShortTagSize> tag) noexcept {
     std::uint8_t mac[kMacSize];
     unsigned long long macLen = 0;
-    crypto_aead_chacha20poly1305_ietf_encrypt_detached(data.data(), mac, &macLen, data.data(), data.size(), ad.data(),
-                                                       ad.size(), nullptr, nonce.data(), key);
+    std::uint8_t none = 0;  // libsodium's pointers may not be null, even for no bytes
+    std::uint8_t* bytes = data.empty() ? &none : data.data();
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached(bytes, mac, &macLen, bytes, data.size(), ad.data(), ad.size(),
+                                                       nullptr, nonce.data(), key);
     std::memcpy(tag.data(), mac, kShortTagSize);
 }
 
@@ -100,7 +102,7 @@ bool openShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
     const bool ok = sodium_memcmp(mac, tag.data(), kShortTagSize) == 0;
     sodium_memzero(block, sizeof block);
     sodium_memzero(&state, sizeof state);
-    if (ok) crypto_stream_chacha20_ietf_xor_ic(data.data(), data.data(), data.size(), nonce.data(), 1, key);
+    if (ok && !data.empty()) crypto_stream_chacha20_ietf_xor_ic(data.data(), data.data(), data.size(), nonce.data(), 1, key);
     return ok;
 }
 
