@@ -102,6 +102,14 @@ private:
 
 bool isHandshake(const std::vector<std::uint8_t>& d) { return detail::handshakeType(d).has_value(); }
 
+/// One round of everything: client, relay both ways, server.
+void step(Fixture& f, Client& c, Recorder& relay) {
+    c.update(1);
+    relay.pump();
+    f.pumpServer();
+    relay.pump();
+}
+
 /// Sends a message on every channel each way and waits for all of them.
 void exchange(Fixture& f, Client& c, ClientId id, Recorder& relay, std::uint8_t tag) {
     std::size_t atServer = 0, atClient = 0;
@@ -111,10 +119,7 @@ void exchange(Fixture& f, Client& c, ClientId id, Recorder& relay, std::uint8_t 
     }
     REQUIRE(pumpUntil(
         [&] {
-            c.update(1);
-            relay.pump();
-            f.pumpServer();
-            relay.pump();
+            step(f, c, relay);
             for (auto& ev : f.serverEvents) atServer += ev.type == Event::Type::Message;
             f.serverEvents.clear();
             while (auto ev = c.poll()) atClient += ev->type == Event::Type::Message;
@@ -128,10 +133,7 @@ ClientId connectVia(Fixture& f, Client& c, Recorder& relay) {
     std::optional<ClientId> id;
     REQUIRE(pumpUntil(
         [&] {
-            c.update(1);
-            relay.pump();
-            f.pumpServer();
-            relay.pump();
+            step(f, c, relay);
             for (auto& ev : f.serverEvents) {
                 if (ev.type == Event::Type::Connected) id = ev.client;
             }
