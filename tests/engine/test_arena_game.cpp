@@ -52,7 +52,8 @@ bool isSpawnPoint(const Player& p) {
 TEST_CASE("the arena's entity layout is the one its clients and replay files were made with") {
     // The codec's schema hash covers every field width of Player; arena-server states it to
     // clients and writes it into every replay, and a reader refuses files of another layout.
-    // This is the hash in the replays arena-server records today.
+    // This is the hash of replays recorded before FloatRange, when Player's position was
+    // BoundedFloat<0.0, 40.0, 0.01> and BoundedFloat<0.0, 30.0, 0.01>.
     CHECK(ArenaGame::Codec::schemaHash() == 0xc571b3e394e2f03cull);
     CHECK(decltype(Player::x)::kMaxQuantized == 4000);
     CHECK(decltype(Player::y)::kMaxQuantized == 3000);
