@@ -2,7 +2,9 @@
 # tickwire developer entry point. Each subcommand runs the steps before it:
 #   deps   install missing Debian 12 packages (apt-get; idempotent)
 #   build  configure and build into build/
-#   test   run every test (plus the sanitizer build with --asan, as CI does)
+#   test   run every test with the default compiler, g++ (build/), and with clang 16
+#          (build-clang/, release); with --asan, as CI does, also build with g++ in release
+#          (build-release/) and run the AddressSanitizer + UBSan build (build-asan/)
 #   demo   run the sample arena: a server, a link simulator and 16 bots for 30 s
 set -euo pipefail
 
@@ -11,7 +13,7 @@ cd "$here"
 build_dir=${TICKWIRE_BUILD_DIR:-build}
 
 packages=(
-  meson ninja-build pkg-config cmake g++
+  meson ninja-build pkg-config cmake g++ clang-16
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
   libsdl2-dev
@@ -54,6 +56,22 @@ build() {
   ninja -C "$build_dir"
 }
 
+# tickwire is built and tested with g++ 12 (build/, Debian's default compiler) and with
+# clang 16 (build-clang/), the compiler family of most platforms games ship to. The clang
+# build is a release build, so the suite also runs as shipped (-O3, assertions off); CI
+# also compiles the g++ release build, whose -O3 warnings are not those of -O2.
+build_clang() {
+  log "building with clang 16 (release) in build-clang"
+  CXX=clang++-16 configure build-clang -Dbuildtype=release
+  ninja -C build-clang
+}
+
+build_release() {
+  log "building with g++ (release) in build-release"
+  CXX=g++ configure build-release -Dbuildtype=release
+  ninja -C build-release
+}
+
 run_tests() {  # run_tests DIR [meson test options...]
   local dir=$1; shift
   meson test -C "$dir" --print-errorlogs --num-processes 1 "$@"
@@ -61,9 +79,13 @@ run_tests() {  # run_tests DIR [meson test options...]
 
 test_all() {
   build
-  log "tests"
+  log "tests ($build_dir)"
   run_tests "$build_dir"
+  build_clang
+  log "tests (clang 16, build-clang)"
+  run_tests build-clang
   if [ "${1:-}" = "--asan" ] || [ "${CI:-}" = "true" ]; then
+    build_release
     log "tests under AddressSanitizer + UBSan"
     # Optimised (-O2, assertions on): at -O0 the instrumented sample arena cannot serve 32
     # bots in real time, and the real-time tests would fail for slowness, not for a bug.

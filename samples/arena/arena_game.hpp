@@ -39,6 +39,7 @@ using tickwire::engine::Angle;
 using tickwire::engine::BoundedFloat;
 using tickwire::engine::BoundedInt;
 using tickwire::engine::EntityId;
+using tickwire::engine::FloatRange;
 using tickwire::engine::HitVolume;
 using tickwire::engine::PlayerInput;
 using tickwire::engine::SimulationContext;
@@ -165,17 +166,17 @@ inline constexpr std::array<PointCm, 8> kSpawnPoints{{
 
 /// One player. Positions are stored in steps of 1 cm, so quantized() is the position in cm.
 struct Player {
-    BoundedFloat<0.0, 40.0, 0.01> x;    ///< m, 0..40
-    BoundedFloat<0.0, 30.0, 0.01> y;    ///< m, 0..30
-    Angle<12> aim;                      ///< radians, 0 = +x, counter-clockwise
-    BoundedInt<0, 100> health{kMaxHealth};  ///< 0..100
-    BoundedInt<0, 65535> score;         ///< kills this match
-    BoundedInt<0, 65535> deaths;        ///< deaths this match
-    BoundedInt<0, 65535> hits;          ///< shots of this player that hit someone, this match
-    BoundedInt<0, 255> respawnTicks;    ///< ticks until a dead player respawns
-    BoundedInt<0, 63> cooldownTicks;    ///< ticks until the player may fire again
-    bool alive = true;                  ///< dead players neither move nor shoot nor get hit
-    bool firing = false;                ///< fired a shot this tick (for effects)
+    BoundedFloat<FloatRange{0.0, 40.0, 0.01}> x;  ///< m, 0..40
+    BoundedFloat<FloatRange{0.0, 30.0, 0.01}> y;  ///< m, 0..30
+    Angle<12> aim;                                ///< radians, 0 = +x, counter-clockwise
+    BoundedInt<0, 100> health{kMaxHealth};        ///< 0..100
+    BoundedInt<0, 65535> score;                   ///< kills this match
+    BoundedInt<0, 65535> deaths;                  ///< deaths this match
+    BoundedInt<0, 65535> hits;                    ///< shots of this player that hit someone, this match
+    BoundedInt<0, 255> respawnTicks;              ///< ticks until a dead player respawns
+    BoundedInt<0, 63> cooldownTicks;              ///< ticks until the player may fire again
+    bool alive = true;                            ///< dead players neither move nor shoot nor get hit
+    bool firing = false;                          ///< fired a shot this tick (for effects)
 
     /// Cereal: every field, in declaration order.
     template <class A>

@@ -285,21 +285,27 @@ private:
         }
         canvas.text(right - static_cast<float>(view::textWidth("TIME S")), y1 + 15.0f, "TIME S", kAxis);
         auto series = [&](const std::vector<std::optional<double>>& v, double vTop, view::Rgba colour) {
-            std::optional<std::pair<float, float>> previous;
+            // The previous point as a flag and two floats: an std::optional here draws a
+            // false -Wmaybe-uninitialized from g++ 12 at -Os.
+            bool hasPrevious = false;
+            float previousX = 0.0f;
+            float previousY = 0.0f;
             for (std::size_t i = 0; i < v.size(); ++i) {
                 if (!v[i]) {
-                    previous.reset();  // no frame here: a gap, not a drop to zero
+                    hasPrevious = false;  // no frame here: a gap, not a drop to zero
                     continue;
                 }
                 const float x = left + (right - left) * static_cast<float>((static_cast<double>(i) + 0.5) /
                                                                           static_cast<double>(v.size()));
                 const float y = y1 - (y1 - y0) * static_cast<float>(*v[i] / vTop);
-                if (previous) {
-                    canvas.line(previous->first, previous->second, x, y, colour, 2.0f);
+                if (hasPrevious) {
+                    canvas.line(previousX, previousY, x, y, colour, 2.0f);
                 } else {
                     canvas.fillCircle(x, y, 1.5f, colour);
                 }
-                previous = std::pair{x, y};
+                hasPrevious = true;
+                previousX = x;
+                previousY = y;
             }
         };
         series(count, countTop, kEntities);

@@ -49,6 +49,21 @@ bool isSpawnPoint(const Player& p) {
 
 }  // namespace
 
+TEST_CASE("the arena's entity layout is the one its clients and replay files were made with") {
+    // The codec's schema hash covers every field width of Player; arena-server states it to
+    // clients and writes it into every replay, and a reader refuses files of another layout.
+    // This is the hash of replays recorded before FloatRange, when Player's position was
+    // BoundedFloat<0.0, 40.0, 0.01> and BoundedFloat<0.0, 30.0, 0.01>.
+    CHECK(ArenaGame::Codec::schemaHash() == 0xc571b3e394e2f03cull);
+    CHECK(decltype(Player::x)::kMaxQuantized == 4000);
+    CHECK(decltype(Player::y)::kMaxQuantized == 3000);
+    Player p;
+    p.x.set(12.345);
+    p.y.set(29.995);
+    CHECK(p.x.quantized() == 1235);
+    CHECK(p.y.quantized() == 3000);
+}
+
 TEST_CASE("a player walks into a wall and stops at it, never inside it, and stays in the arena") {
     Server s;
     s.world.set(1, placed(5.0, 8.0));

@@ -11,7 +11,6 @@ namespace {
 
 struct Move {
     int dx = 0;
-    friend bool operator==(const Move&, const Move&) = default;
 };
 
 }  // namespace

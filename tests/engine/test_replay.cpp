@@ -25,8 +25,8 @@ using namespace tickwire::engine;
 namespace {
 
 struct Walker {
-    BoundedFloat<-100.0, 100.0, 0.01> x;
-    BoundedFloat<-100.0, 100.0, 0.01> y;
+    BoundedFloat<FloatRange{-100.0, 100.0, 0.01}> x;
+    BoundedFloat<FloatRange{-100.0, 100.0, 0.01}> y;
     BoundedInt<0, 100> health{100};
     template <class A>
     void serialize(A& a) {

@@ -10,7 +10,7 @@ using namespace tickwire::engine;
 namespace {
 
 struct Ship {
-    BoundedVec2<-100.0, 100.0, 0.01> position;
+    BoundedVec2<FloatRange{-100.0, 100.0, 0.01}> position;
     Angle<10> heading;
     BoundedInt<0, 100> health;
     bool thrusting = false;

@@ -24,9 +24,10 @@ namespace doctest {
 template <>
 struct StringMaker<Rgba> {
     static String convert(const Rgba& c) {
-        return ("{" + std::to_string(c.r) + ", " + std::to_string(c.g) + ", " + std::to_string(c.b) + ", " +
-                std::to_string(c.a) + "}")
-            .c_str();
+        std::string text = "{";
+        text += std::to_string(c.r) + ", " + std::to_string(c.g) + ", " + std::to_string(c.b) + ", " +
+                std::to_string(c.a) + "}";
+        return text.c_str();
     }
 };
 }  // namespace doctest

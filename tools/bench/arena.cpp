@@ -321,7 +321,10 @@ cpu_set_t cpuSet(const std::vector<int>& cpus) {
 
 std::string cpuList(const std::vector<int>& cpus) {
     std::string text;
-    for (int cpu : cpus) text += (text.empty() ? "" : ",") + std::to_string(cpu);
+    for (int cpu : cpus) {
+        if (!text.empty()) text += ',';
+        text += std::to_string(cpu);
+    }
     return text;
 }
 
@@ -546,10 +549,11 @@ int runArena(const ArenaOptions& o) {
     const double perBot = connected > 0 ? connected : 1.0;
     const double rttMean = sumOver(c, "rtt_ms_mean", "connected") / perBot;
     const double playersPeak = (*s)["players_peak"].get<double>();
-    const std::optional<double> rssPerClient =
-        playersPeak > 0 ? std::optional<double>(((*s)["rss_kib_peak"].get<double>() -
-                                                 (*s)["rss_kib_idle"].get<double>()) / playersPeak)
-                        : std::nullopt;
+    // A bool beside a double rather than std::optional<double>: g++ 12 at -O3 warns that
+    // the optional's value may be used uninitialized once nlohmann::json inlines it.
+    const bool rssKnown = playersPeak > 0;
+    const double rssPerClient =
+        rssKnown ? ((*s)["rss_kib_peak"].get<double>() - (*s)["rss_kib_idle"].get<double>()) / playersPeak : 0.0;
     const double p99 = (*s)["tick_ms_p99"].get<double>();
     // Whether the bots kept up: when their CPUs are saturated, stalls, RTT and timeouts
     // are partly the bots' own doing, not the server's.
@@ -576,7 +580,7 @@ int runArena(const ArenaOptions& o) {
     std::printf("  %5u  %9u  %11.2f  %6.2f  %6.2f  %12.1f  %14.0f  %14s  %13.0f  %11.2f  %6.1f\n", o.bots, connected,
                 (*s)["tick_ms_p50"].get<double>(), p99, (*s)["tick_ms_max"].get<double>(),
                 (*s)["server_cpu_pct"].get<double>(), (*s)["bytes_per_s_per_client"].get<double>(),
-                rssPerClient ? text(std::round(*rssPerClient * 10) / 10).c_str() : "n/a",
+                rssKnown ? text(std::round(rssPerClient * 10) / 10).c_str() : "n/a",
                 (*s)["dropped_ticks"].get<double>(), stallPct, rttMean);
     std::printf("  a tick at %g Hz has %.2f ms: p99 uses %.0f %% of it (reported, not asserted)\n", kTickHz,
                 1000.0 / kTickHz, p99 * kTickHz / 10.0);
@@ -604,7 +608,7 @@ int runArena(const ArenaOptions& o) {
     j["dropped_ticks"] = (*s)["dropped_ticks"];
     j["server_cpu_pct"] = (*s)["server_cpu_pct"];
     j["bytes_per_s_per_client"] = (*s)["bytes_per_s_per_client"];
-    j["rss_kib_per_client"] = rssPerClient ? nlohmann::json(*rssPerClient) : nlohmann::json(nullptr);
+    j["rss_kib_per_client"] = rssKnown ? nlohmann::json(rssPerClient) : nlohmann::json(nullptr);
     j["rss_kib_idle"] = (*s)["rss_kib_idle"];
     j["rss_kib_peak"] = (*s)["rss_kib_peak"];
     j["players_peak"] = (*s)["players_peak"];

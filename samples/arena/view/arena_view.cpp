@@ -138,8 +138,12 @@ std::vector<OverlayLine> overlayLines(const NetOverlay& o, const std::vector<Vie
     lines.push_back({"", kTextColour});
     for (std::size_t i = 0; i < ranked.size() && i < kMaxScoreboardLines; ++i) {
         const ViewPlayer& p = *ranked[i];
-        lines.push_back({"#" + std::to_string(p.id) + "  " + std::to_string(p.score) + (p.local ? "  < YOU" : ""),
-                         p.local ? kLocalColour : kTextColour});
+        std::string line = "#";
+        line += std::to_string(p.id);
+        line += "  ";
+        line += std::to_string(p.score);
+        if (p.local) line += "  < YOU";
+        lines.push_back({std::move(line), p.local ? kLocalColour : kTextColour});
     }
     if (ranked.size() > kMaxScoreboardLines) {
         lines.push_back({"+" + std::to_string(ranked.size() - kMaxScoreboardLines) + " MORE", kTextColour});

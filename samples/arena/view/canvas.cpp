@@ -475,7 +475,7 @@ std::vector<std::uint8_t> encodePng(const Canvas& canvas) {
     out.reserve(raw + raw / 65535u * 5u + 128u);
 
     constexpr std::uint8_t kSignature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    out.insert(out.end(), std::begin(kSignature), std::end(kSignature));
+    for (std::uint8_t b : kSignature) out.push_back(b);
     putChunk(out, "IHDR", [&] {
         putU32(out, static_cast<std::uint32_t>(width));
         putU32(out, static_cast<std::uint32_t>(height));

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -83,50 +84,92 @@ protected:
 
 }  // namespace detail
 
-/// A real number in [Min, Max] stored as an integer 0..kMaxQuantized of steps no larger than
-/// Resolution: every value in range comes back within Resolution / 2 (plus double rounding).
-/// Example: `BoundedFloat<-256.0, 256.0, 0.01>` uses 51200 steps of 0.01 in 16 bits.
-template <double Min, double Max, double Resolution>
+/// The range and resolution of a BoundedFloat, written where the field is declared:
+/// `BoundedFloat<FloatRange{-256.0, 256.0, 0.01}>` is [-256, 256] in steps of at most 0.01.
+///
+/// One template argument of class type rather than three of type `double`: clang accepts
+/// floating-point template arguments, and class-type ones with floating-point members, only
+/// from version 18 on, while g++ 10+ and clang 12+ accept class-type arguments with integer
+/// members. So the three doubles are kept as their IEEE-754 bit patterns and read back
+/// exactly: a BoundedFloat computes with the very doubles it was declared with, and
+/// quantizes to the same integers as BoundedFloat<Min, Max, Resolution> did before (the
+/// encoding pins in tests/engine/test_quantize.cpp hold it to that). Two FloatRanges of the
+/// same three doubles name the same BoundedFloat type.
+struct FloatRange {
+    /// The range [min, max] and the largest step `resolution`, in the game's units (metres,
+    /// radians...). Compile time only; BoundedFloat checks min < max and resolution > 0.
+    consteval FloatRange(double min, double max, double resolution) noexcept
+        : minBits(std::bit_cast<std::uint64_t>(min)),
+          maxBits(std::bit_cast<std::uint64_t>(max)),
+          resolutionBits(std::bit_cast<std::uint64_t>(resolution)) {}
+
+    /// The lower bound.
+    [[nodiscard]] constexpr double minValue() const noexcept { return std::bit_cast<double>(minBits); }
+    /// The upper bound.
+    [[nodiscard]] constexpr double maxValue() const noexcept { return std::bit_cast<double>(maxBits); }
+    /// The largest step between neighbouring values.
+    [[nodiscard]] constexpr double resolution() const noexcept { return std::bit_cast<double>(resolutionBits); }
+
+    /// Equal when all three doubles have the same bits.
+    bool operator==(const FloatRange&) const = default;
+
+    // Public because a template argument's members must be; set by the constructor only.
+    std::uint64_t minBits;         ///< IEEE-754 bits of the lower bound
+    std::uint64_t maxBits;         ///< IEEE-754 bits of the upper bound
+    std::uint64_t resolutionBits;  ///< IEEE-754 bits of the resolution
+};
+
+/// A real number in Range = [min, max] stored as an integer 0..kMaxQuantized of steps no
+/// larger than the range's resolution: every value in range comes back within resolution / 2
+/// (plus double rounding).
+/// Example: `BoundedFloat<FloatRange{-256.0, 256.0, 0.01}>` uses 51200 steps of 0.01 in 16 bits.
+template <FloatRange Range>
 class BoundedFloat
-    : public detail::QuantizedValue<detail::stepsFor(Max - Min, Resolution), bitsFor(detail::stepsFor(Max - Min, Resolution))> {
-    static_assert(Min < Max, "BoundedFloat needs Min < Max");
-    static_assert(Resolution > 0.0, "BoundedFloat needs Resolution > 0");
-    static_assert((Max - Min) / Resolution < detail::kTwoTo64, "BoundedFloat: too many steps for 64 bits");
+    : public detail::QuantizedValue<detail::stepsFor(Range.maxValue() - Range.minValue(), Range.resolution()),
+                                    bitsFor(detail::stepsFor(Range.maxValue() - Range.minValue(), Range.resolution()))> {
+    static_assert(Range.minValue() < Range.maxValue(), "BoundedFloat needs min < max");
+    static_assert(Range.resolution() > 0.0, "BoundedFloat needs resolution > 0");
+    static_assert((Range.maxValue() - Range.minValue()) / Range.resolution() < detail::kTwoTo64,
+                  "BoundedFloat: too many steps for 64 bits");
 
 public:
+    /// The range this type was declared with.
+    static constexpr FloatRange kRange = Range;
     /// Lowest representable value (quantized 0).
-    static constexpr double kMinValue = Min;
+    static constexpr double kMinValue = Range.minValue();
     /// Highest representable value (quantized kMaxQuantized).
-    static constexpr double kMaxValue = Max;
-    /// Largest quantized integer. Equals (Max - Min) / Resolution when the range is a whole
-    /// number of steps; otherwise it is rounded up so the step never exceeds Resolution.
-    static constexpr std::uint64_t kMaxQuantized = detail::stepsFor(Max - Min, Resolution);
+    static constexpr double kMaxValue = Range.maxValue();
+    /// The resolution asked for: the largest step allowed.
+    static constexpr double kResolution = Range.resolution();
+    /// Largest quantized integer. Equals (max - min) / resolution when the range is a whole
+    /// number of steps; otherwise it is rounded up so the step never exceeds the resolution.
+    static constexpr std::uint64_t kMaxQuantized = detail::stepsFor(kMaxValue - kMinValue, kResolution);
     /// Bits a quantized value needs on the wire.
     static constexpr std::uint8_t kBits = bitsFor(kMaxQuantized);
-    /// Actual step between neighbouring values: (Max - Min) / kMaxQuantized <= Resolution.
-    static constexpr double kStep = (Max - Min) / static_cast<double>(kMaxQuantized);
+    /// Actual step between neighbouring values: (max - min) / kMaxQuantized <= resolution.
+    static constexpr double kStep = (kMaxValue - kMinValue) / static_cast<double>(kMaxQuantized);
 
-    /// The value nearest to 0 in range (0 itself when Min <= 0 <= Max, within a step).
+    /// The value nearest to 0 in range (0 itself when min <= 0 <= max, within a step).
     BoundedFloat() noexcept { set(0.0); }
     /// Same as set(value).
     explicit BoundedFloat(double value) noexcept { set(value); }
 
-    /// Clamps `value` into [Min, Max] and rounds it to the nearest step; NaN becomes Min.
+    /// Clamps `value` into [min, max] and rounds it to the nearest step; NaN becomes min.
     void set(double value) noexcept {
-        if (!(value > Min)) {
+        if (!(value > kMinValue)) {
             this->q_ = 0;
-        } else if (value >= Max) {
+        } else if (value >= kMaxValue) {
             this->q_ = kMaxQuantized;
         } else {
-            this->q_ = detail::roundToStep((value - Min) / (Max - Min) * static_cast<double>(kMaxQuantized),
-                                     kMaxQuantized);
+            this->q_ = detail::roundToStep(
+                (value - kMinValue) / (kMaxValue - kMinValue) * static_cast<double>(kMaxQuantized), kMaxQuantized);
         }
     }
 
-    /// The real value: Min + quantized() × kStep, exactly Max at the top.
+    /// The real value: min + quantized() × kStep, exactly max at the top.
     [[nodiscard]] double get() const noexcept {
-        if (this->q_ >= kMaxQuantized) return Max;
-        return std::min(Min + static_cast<double>(this->q_) * kStep, Max);
+        if (this->q_ >= kMaxQuantized) return kMaxValue;
+        return std::min(kMinValue + static_cast<double>(this->q_) * kStep, kMaxValue);
     }
 
     /// Equal when the quantized integers are equal.
@@ -202,13 +245,14 @@ struct Vec3 {
     bool operator==(const Vec3&) const = default;
 };
 
-/// A 2D vector of BoundedFloat components sharing one range and resolution.
-template <double Min, double Max, double Resolution>
-using BoundedVec2 = Vec2<BoundedFloat<Min, Max, Resolution>>;
+/// A 2D vector of BoundedFloat components sharing one range and resolution:
+/// `BoundedVec2<FloatRange{-256.0, 256.0, 0.01}>`.
+template <FloatRange Range>
+using BoundedVec2 = Vec2<BoundedFloat<Range>>;
 
 /// A 3D vector of BoundedFloat components sharing one range and resolution.
-template <double Min, double Max, double Resolution>
-using BoundedVec3 = Vec3<BoundedFloat<Min, Max, Resolution>>;
+template <FloatRange Range>
+using BoundedVec3 = Vec3<BoundedFloat<Range>>;
 
 /// A 3D vector of BoundedInt components sharing one range.
 template <std::int64_t Min, std::int64_t Max>

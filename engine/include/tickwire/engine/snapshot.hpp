@@ -6,7 +6,7 @@
 /// (quantize.hpp) or plain bools and integers, with a Cereal `serialize`:
 ///
 ///     struct Player {
-///         BoundedVec3<-256.0, 256.0, 0.01> position;
+///         BoundedVec3<FloatRange{-256.0, 256.0, 0.01}> position;
 ///         Angle<10> yaw;
 ///         BoundedInt<0, 100> health;
 ///         bool firing = false;
