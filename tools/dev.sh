@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # tickwire developer entry point. Each subcommand runs the steps before it:
 #   deps   install missing Debian 12 packages (apt-get; idempotent)
-#   build  configure and build into build/
-#   test   run every test with the default compiler, g++ (build/), and with clang 16
-#          (build-clang/, release); with --asan, as CI does, also build with g++ in release
-#          (build-release/) and run the AddressSanitizer + UBSan build (build-asan/)
+#   build  configure and build into build/ (g++, release)
+#   test   run every test with g++ (build/, release) and with clang 16 (build-clang/,
+#          debugoptimized: assertions on); with --asan, as CI does, also the
+#          AddressSanitizer + UBSan build (build-asan/, g++, debugoptimized)
 #   demo   run the sample arena: a server, a link simulator and 16 bots for 30 s
 set -euo pipefail
 
@@ -49,27 +49,22 @@ configure() {  # configure DIR [meson options...]
   fi
 }
 
+# tickwire is built and tested with g++ 12 (build/, Debian's default compiler) and with
+# clang 16 (build-clang/), the compiler family of most platforms games ship to. Between
+# them every test runs as shipped (g++ release: -O3, assertions off, whose warnings are
+# not those of -O2) and with assertions on (clang, and the sanitizer build), and no
+# build is compiled twice for nothing.
 build() {
   deps
-  log "building in $build_dir"
-  configure "$build_dir"
+  log "building in $build_dir (g++, release)"
+  configure "$build_dir" -Dbuildtype=release
   ninja -C "$build_dir"
 }
 
-# tickwire is built and tested with g++ 12 (build/, Debian's default compiler) and with
-# clang 16 (build-clang/), the compiler family of most platforms games ship to. The clang
-# build is a release build, so the suite also runs as shipped (-O3, assertions off); CI
-# also compiles the g++ release build, whose -O3 warnings are not those of -O2.
 build_clang() {
-  log "building with clang 16 (release) in build-clang"
-  CXX=clang++-16 configure build-clang -Dbuildtype=release
+  log "building with clang 16 (debugoptimized) in build-clang"
+  CXX=clang++-16 configure build-clang -Dbuildtype=debugoptimized
   ninja -C build-clang
-}
-
-build_release() {
-  log "building with g++ (release) in build-release"
-  CXX=g++ configure build-release -Dbuildtype=release
-  ninja -C build-release
 }
 
 run_tests() {  # run_tests DIR [meson test options...]
@@ -85,7 +80,6 @@ test_all() {
   log "tests (clang 16, build-clang)"
   run_tests build-clang
   if [ "${1:-}" = "--asan" ] || [ "${CI:-}" = "true" ]; then
-    build_release
     log "tests under AddressSanitizer + UBSan"
     # Optimised (-O2, assertions on): at -O0 the instrumented sample arena cannot serve 32
     # bots in real time, and the real-time tests would fail for slowness, not for a bug.
