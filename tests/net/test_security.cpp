@@ -16,7 +16,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <set>
+#include <string>
+#include <unordered_set>
 
 using namespace tickwire::net;
 using namespace tickwire::net::test;
@@ -174,10 +175,12 @@ TEST_CASE("two connections with one token from one address share no sealed bytes
 
     // No datagram of the second connection repeats one of the first, in either direction:
     // its first sealed datagram (the ENet CONNECT, number 0) included.
-    const std::set<std::vector<std::uint8_t>> before(recordedUp.begin(), recordedUp.end());
-    const std::set<std::vector<std::uint8_t>> beforeDown(recordedDown.begin(), recordedDown.end());
-    for (const auto& d : relay.toServer) CHECK(before.count(d) == 0);
-    for (const auto& d : relay.toClient) CHECK(beforeDown.count(d) == 0);
+    const auto asText = [](const std::vector<std::uint8_t>& d) { return std::string(d.begin(), d.end()); };
+    std::unordered_set<std::string> before, beforeDown;
+    for (const auto& d : recordedUp) before.insert(asText(d));
+    for (const auto& d : recordedDown) beforeDown.insert(asText(d));
+    for (const auto& d : relay.toServer) CHECK(before.count(asText(d)) == 0);
+    for (const auto& d : relay.toClient) CHECK(beforeDown.count(asText(d)) == 0);
     const auto firstSealed = [](const std::vector<std::vector<std::uint8_t>>& all) {
         return *std::find_if(all.begin(), all.end(), [](const auto& d) { return !isHandshake(d); });
     };
