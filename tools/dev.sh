@@ -4,7 +4,8 @@
 #   build  configure and build into build/ (g++, release)
 #   test   run every test with g++ (build/, release) and with clang 16 (build-clang/,
 #          debugoptimized: assertions on); with --asan, as CI does, also the
-#          AddressSanitizer + UBSan build (build-asan/, g++, debugoptimized)
+#          AddressSanitizer + UBSan build (build-asan/, g++, debugoptimized) and 30 s of
+#          each fuzz target (tools/fuzz.sh, build-fuzz/)
 #   demo   run the sample arena: a server, a link simulator and 16 bots for 30 s
 set -euo pipefail
 
@@ -13,7 +14,7 @@ cd "$here"
 build_dir=${TICKWIRE_BUILD_DIR:-build}
 
 packages=(
-  meson ninja-build pkg-config cmake g++ clang-16
+  meson ninja-build pkg-config cmake g++ clang-16 libclang-rt-16-dev
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
   libsdl2-dev
@@ -87,6 +88,10 @@ test_all() {
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       run_tests build-asan --no-suite packaging --no-suite bench
+    # Every parser that bytes from the network or a file reach, fuzzed briefly; every past
+    # finding replayed. The long runs (tools/fuzz.sh, 10 minutes a target) are not CI's.
+    log "fuzz targets, 30 s each"
+    bash "$here/tools/fuzz.sh" 30
   fi
 }
 
