@@ -2,6 +2,7 @@
 
 #include <tickwire/net/messages.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace tickwire::net::detail {
@@ -233,16 +234,25 @@ void Connection::tickRates(std::uint64_t now) noexcept {
     stats_.bytesOutPerSecond = static_cast<double>(windowBytesOut_) / seconds;
     stats_.packetsInPerSecond = static_cast<double>(windowPacketsIn_) / seconds;
     stats_.packetsOutPerSecond = static_cast<double>(windowPacketsOut_) / seconds;
+    // Loss in: numbers the other side used in this window against datagrams that arrived.
+    const std::uint64_t numbers = link_->numbersSeen() - windowNumbers_;
+    const std::uint64_t arrived = link_->accepted() - windowAccepted_;
+    if (numbers > 0) {
+        stats_.lossPct = 100.0 * static_cast<double>(numbers - std::min(arrived, numbers)) / static_cast<double>(numbers);
+    }
+    windowNumbers_ = link_->numbersSeen();
+    windowAccepted_ = link_->accepted();
     windowBytesIn_ = windowBytesOut_ = windowPacketsIn_ = windowPacketsOut_ = 0;
     windowStartMs_ = now;
 }
 
 ConnectionStats Connection::stats() const {
     ConnectionStats s = stats_;
+    s.datagramsIn = link_->accepted();
+    s.datagramsLost = link_->numbersSeen() - std::min(link_->accepted(), link_->numbersSeen());
     if (peer_ != nullptr) {
         s.rttMs = peer_->roundTripTime;
         s.rttVarianceMs = peer_->roundTripTimeVariance;
-        s.lossPct = 100.0 * static_cast<double>(peer_->packetLoss) / static_cast<double>(ENET_PEER_PACKET_LOSS_SCALE);
     }
     return s;
 }

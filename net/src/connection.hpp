@@ -112,6 +112,7 @@ private:
     ConnectionStats stats_;
     std::uint64_t windowStartMs_;
     std::uint64_t windowBytesIn_ = 0, windowBytesOut_ = 0, windowPacketsIn_ = 0, windowPacketsOut_ = 0;
+    std::uint64_t windowNumbers_ = 0, windowAccepted_ = 0;  // the link's counts when the window began
 };
 
 /// ENet packet flags of a channel.

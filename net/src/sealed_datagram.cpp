@@ -131,6 +131,7 @@ std::optional<Drop> SealedLink::open(std::span<std::uint8_t> datagram, std::size
     std::memcpy(tag.data() + 1, p.tagRest, kTagSize);
     if (!openShort(p.body, p.ad, makeNonce(n), receiveKey_.data(), tag)) return Drop::AuthFailed;
     window_.accept(n);
+    ++accepted_;
     return std::nullopt;
 }
 

@@ -99,12 +99,17 @@ public:
 
     /// Datagrams sealed so far.
     std::uint64_t sent() const noexcept { return nextSend_; }
+    /// Datagrams accepted so far, and the numbers the other side has used (the largest
+    /// accepted + 1): their difference is what was lost on the way (or is still late).
+    std::uint64_t accepted() const noexcept { return accepted_; }
+    std::uint64_t numbersSeen() const noexcept { return window_.largest() ? *window_.largest() + 1 : 0; }
 
 private:
     Key sendKey_;
     Key receiveKey_;
     std::uint32_t connectId_;
     std::uint64_t nextSend_ = 0;
+    std::uint64_t accepted_ = 0;
     ReplayWindow window_;
 };
 

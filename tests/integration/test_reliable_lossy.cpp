@@ -118,3 +118,41 @@ TEST_CASE("a 200 KiB reliable message round-trips through a lossy link") {
         [&] { return echoed.has_value(); }, 60000));
     CHECK(*echoed == big);
 }
+
+TEST_CASE("the loss a connection reports is the link's loss, counted on every channel from datagram numbers") {
+    LinkSimConfig sim;
+    sim.latencyMs = 10;
+    sim.lossPct = 5;
+    sim.duplicatePct = 2;  // duplicates are not arrivals that undo a loss
+    sim.seed = 11;
+    LossyLink link(sim);
+    REQUIRE(link.connect());
+    // Unreliable traffic only, each way, one datagram per step: no retransmission hides a loss.
+    const std::vector<std::uint8_t> msg(40, 9);
+    const auto start = steadyMs();
+    std::uint64_t steps = 0;
+    while (steadyMs() - start < 4000) {
+        (void)link.client->send(Channel::Unreliable, msg);
+        if (link.id) (void)link.f.server->send(*link.id, Channel::Sequenced, msg);
+        link.client->flush();
+        link.f.server->flush();
+        link.step();
+        ++steps;
+        while (link.f.server->poll()) {
+        }
+        while (link.client->poll()) {
+        }
+    }
+    for (const auto& stats : {*link.client->stats(), *link.f.server->stats(*link.id)}) {
+        const double total = static_cast<double>(stats.datagramsIn + stats.datagramsLost);
+        REQUIRE(total > 1500);
+        const double lossPct = 100.0 * static_cast<double>(stats.datagramsLost) / total;
+        CAPTURE(total);
+        CHECK(lossPct >= 4.0);
+        CHECK(lossPct <= 6.0);
+        // The last full second's figure, from fewer datagrams, is near it too.
+        CHECK(stats.lossPct >= 1.0);
+        CHECK(stats.lossPct <= 11.0);
+    }
+    CHECK(steps > 0);
+}

@@ -165,7 +165,10 @@ struct ClientConfig {
 struct ConnectionStats {
     std::uint32_t rttMs = 0;            ///< smoothed round-trip time (ENet)
     std::uint32_t rttVarianceMs = 0;
-    double lossPct = 0;                 ///< recent loss of reliable packets, 0..100
+    /// Datagrams from the other side lost on the way in over the last full second, 0..100,
+    /// measured from the sealed datagrams' numbers: every datagram counts, on every channel,
+    /// acks and pings included (a duplicate is not a loss undone).
+    double lossPct = 0;
     double bytesInPerSecond = 0;        ///< sealed payload bytes received, last full second
     double bytesOutPerSecond = 0;
     double packetsInPerSecond = 0;      ///< sealed packets (batches) received, last full second
@@ -173,6 +176,10 @@ struct ConnectionStats {
     std::uint64_t bytesIn = 0, bytesOut = 0;      ///< totals since connect
     std::uint64_t packetsIn = 0, packetsOut = 0;
     std::uint64_t messagesIn = 0, messagesOut = 0;
+    /// Authentic datagrams received since connect, and those the other side sent that never
+    /// arrived (or arrived more than 1,024 late): datagramsLost / (datagramsIn + datagramsLost)
+    /// is the loss since connect.
+    std::uint64_t datagramsIn = 0, datagramsLost = 0;
     std::array<std::uint64_t, kDropCount> dropped{};  ///< indexed by Drop
 };
 
