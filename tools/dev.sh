@@ -79,7 +79,7 @@ test_all() {
   run_tests "$build_dir"
   build_clang
   log "tests (clang 16, build-clang)"
-  run_tests build-clang
+  run_tests build-clang --no-suite soak
   if [ "${1:-}" = "--asan" ] || [ "${CI:-}" = "true" ]; then
     log "tests under AddressSanitizer + UBSan"
     # Optimised (-O2, assertions on): at -O0 the instrumented sample arena cannot serve 32
@@ -87,7 +87,7 @@ test_all() {
     configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      run_tests build-asan --no-suite packaging --no-suite bench
+      run_tests build-asan --no-suite packaging --no-suite bench --no-suite soak
     # Every parser that bytes from the network or a file reach, fuzzed briefly; every past
     # finding replayed. The long runs (tools/fuzz.sh, 10 minutes a target) are not CI's.
     log "fuzz targets, 30 s each"
