@@ -272,7 +272,10 @@ void Client::update(std::uint32_t timeoutMs) {
         }
         impl_->fail(DisconnectReason::Timeout);
     }
-    if (impl_->connection) impl_->connection->tickRates(impl_->now);
+    if (impl_->connection) {
+        impl_->connection->tickRates(impl_->now);
+        impl_->connection->capRetransmission();
+    }
     impl_->accountTraffic();
 }
 

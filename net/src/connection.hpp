@@ -85,6 +85,8 @@ public:
     ConnectionStats stats() const;
     /// Rolls the per-second rates once a second has passed.
     void tickRates(std::uint64_t nowMs) noexcept;
+    /// Caps ENet's retransmission timeout of every reliable command in flight (see .cpp).
+    void capRetransmission() noexcept;
 
     /// Bytes handed to ENet and not yet freed by it, plus what waits in batches.
     std::uint64_t queuedBytes() const noexcept;

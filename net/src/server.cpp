@@ -195,7 +195,10 @@ struct Server::Impl final : Host {
         if (now < lastPruneMs + 250) return;
         lastPruneMs = now;
         for (const Address& gone : admission.prune(now, unixSeconds())) resetStrayPeers(gone);
-        for (auto& [id, conn] : connections) conn->tickRates(now);
+        for (auto& [id, conn] : connections) {
+            conn->tickRates(now);
+            conn->capRetransmission();
+        }
         dropSilent();
     }
 

@@ -156,3 +156,60 @@ TEST_CASE("the loss a connection reports is the link's loss, counted on every ch
     }
     CHECK(steps > 0);
 }
+
+TEST_CASE("a reliable message lost again and again does not end a connection that is otherwise alive") {
+    // Every datagram carrying one large message is lost for 15 s, three times the token's
+    // timeout, while everything else gets through: small reliable messages sent all along
+    // are delivered and acknowledged. ENet alone would double the large message's
+    // retransmission timeout until it outlasted the connection's and drop the peer, with
+    // acknowledgements flowing all along.
+    LinkSimConfig sim;
+    sim.latencyMs = 5;
+    sim.seed = 9;
+    Fixture f;
+    sim.forward = f.server->address();
+    auto relay = std::move(*LinkSim::create(sim));
+    bool losing = true;
+    relay->setMutator([&](LinkDirection dir, std::vector<std::uint8_t>& bytes) {
+        if (losing && dir == LinkDirection::ToServer && bytes.size() > 1000) bytes.clear();
+    });
+    auto token = *f.token(1, /*timeoutSeconds=*/5);
+    token.servers = {relay->listenAddress()};
+    auto client = f.client(token);
+    REQUIRE(client->connect());
+    std::optional<ClientId> id;
+    std::optional<Event> gone;
+    std::size_t arrived = 0;
+    const auto step = [&] {
+        relay->update();
+        f.server->update(0);
+        while (auto ev = f.server->poll()) {
+            if (ev->type == Event::Type::Connected) id = ev->client;
+            if (ev->type == Event::Type::Disconnected) gone = ev;
+            if (ev->type == Event::Type::Message && ev->data.size() == 1200) ++arrived;
+        }
+        relay->update();
+        client->update(0);
+        while (auto ev = client->poll()) {
+            if (ev->type == Event::Type::Disconnected) gone = ev;
+        }
+        relay->wait(1);
+    };
+    REQUIRE(pumpUntil(step, [&] { return client->connected() && id.has_value(); }));
+    REQUIRE(client->send(Channel::Reliable, std::vector<std::uint8_t>(1200, 7)));
+    const auto lossEnds = steadyMs() + 15000;
+    std::uint64_t nextSmall = 0;
+    const auto chatting = [&] {
+        if (steadyMs() >= nextSmall && client->connected()) {
+            nextSmall = steadyMs() + 100;
+            (void)client->send(Channel::Reliable, std::vector<std::uint8_t>(8, 1));
+        }
+        step();
+    };
+    pumpUntil(chatting, [&] { return gone.has_value() || steadyMs() >= lossEnds; }, 20000);
+    CHECK_FALSE(gone.has_value());
+    losing = false;
+    CHECK(pumpUntil(chatting, [&] { return arrived == 1 || gone.has_value(); }, 5000));
+    CHECK(arrived == 1);
+    CHECK_FALSE(gone.has_value());
+}

@@ -1,0 +1,157 @@
+#pragma once
+// One arena match for the integration tests: an arena server and N bots on real sockets,
+// the in-process link simulator between them, one thread serving everyone.
+
+#include "arena_bot.hpp"
+#include "arena_tool.hpp"
+
+#include <tickwire/engine/server_session.hpp>
+#include <tickwire/net/link_sim.hpp>
+
+#include <doctest/doctest.h>
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace tickwire::test {
+
+using arena::ArenaBot;
+using arena::ArenaGame;
+using arena::tool::nowSeconds;
+
+struct ArenaRun {
+    std::size_t bots = 32;
+    net::LinkSimConfig link;
+    double seconds = 20;
+    net::Key key = net::Key::generate();  ///< the server's key
+    /// Called every loop pass of the match with the seconds since it began and the server.
+    std::function<void(double, engine::ServerSession<ArenaGame>&)> during;
+};
+
+struct ArenaResult {
+    std::uint64_t frames = 0, stalls = 0, kills = 0, hits = 0, serverKills = 0;
+    std::size_t disconnected = 0, connected = 0;
+    double stallPct = 0;
+    std::uint64_t rssHalf = 0, rssEnd = 0;  // this process (server and bots), bytes
+    double updateP99Ms = 0;                  // the server's update() during the match
+};
+
+/// CPU seconds this thread has used.
+inline double threadCpuSeconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+inline std::uint64_t residentBytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+/// An arena server and `run.bots` bots on real sockets through the link simulator, for
+/// `run.seconds` of match after everyone joined.
+inline ArenaResult playArena(ArenaRun run) {
+    const net::Key key = run.key;
+    engine::ServerSessionConfig serverConfig;
+    serverConfig.transport.bind = net::Address::loopback(0);
+    serverConfig.transport.key = key;
+    serverConfig.transport.maxClients = run.bots + 8;  // room for a test's own clients
+    auto server = std::move(*engine::ServerSession<ArenaGame>::create(serverConfig));
+
+    run.link.forward = server->transport().address();
+    auto relay = std::move(*net::LinkSim::create(run.link));
+
+    std::vector<std::unique_ptr<ArenaBot>> bots;
+    for (std::size_t i = 0; i < run.bots; ++i) {
+        net::TokenParams p;
+        p.clientId = 100 + i;
+        p.servers = {server->transport().address()};
+        p.timeoutSeconds = 10;
+        auto token = *net::issueToken(key, p, net::unixNow());
+        token.servers = {relay->listenAddress()};
+        engine::ClientSessionConfig config;
+        config.transport.token = token;
+        config.transport.bind = net::Address::loopback(0);
+        config.transport.handshakeTimeoutMs = 10000;
+        bots.push_back(std::move(*ArenaBot::create(config)));
+        REQUIRE(bots.back()->connect());
+    }
+
+    // One thread serves everyone: the relay and the server whenever anything is due, the
+    // bots at 60 frames per second as a game renders (stalls are counted per frame).
+    double nextFrame = nowSeconds();
+    bool timing = false;
+    std::vector<double> updateMs;
+    auto pump = [&] {
+        relay->update();
+        const double now = nowSeconds();
+        server->update(static_cast<std::uint64_t>(now * 1e6));
+        if (timing) updateMs.push_back((nowSeconds() - now) * 1000.0);
+        relay->update();
+        if (now >= nextFrame) {
+            nextFrame = std::max(nextFrame + 1.0 / 60.0, now - 0.1);
+            for (auto& bot : bots) bot->update(now);
+        }
+        relay->wait(1);
+    };
+    const double joinBy = nowSeconds() + 20;
+    auto joined = [&] {
+        std::size_t n = 0;
+        for (const auto& bot : bots) n += bot->figures().joined ? 1 : 0;
+        return n;
+    };
+    while (joined() < run.bots && nowSeconds() < joinBy) pump();
+    REQUIRE(joined() == run.bots);
+
+    // Counted from here: the match itself, not the joining.
+    std::uint64_t framesBefore = 0, stallsBefore = 0;
+    for (const auto& bot : bots) {
+        framesBefore += bot->figures().frames;
+        stallsBefore += bot->figures().stalls;
+    }
+    ArenaResult r;
+    const double start = nowSeconds();
+    const double end = start + run.seconds;
+    timing = true;
+    while (nowSeconds() < end) {
+        if (r.rssHalf == 0 && nowSeconds() >= start + run.seconds / 2) r.rssHalf = residentBytes();
+        if (run.during) run.during(nowSeconds() - start, *server);
+        pump();
+    }
+    r.rssEnd = residentBytes();
+    if (!updateMs.empty()) {
+        std::sort(updateMs.begin(), updateMs.end());
+        r.updateP99Ms = updateMs[updateMs.size() * 99 / 100];
+    }
+
+    for (const auto& bot : bots) {
+        const auto f = bot->figures();
+        r.frames += f.frames;
+        r.stalls += f.stalls;
+        r.kills += f.kills;
+        r.hits += f.hits;
+        if (f.disconnected) ++r.disconnected;
+    }
+    r.frames -= framesBefore;
+    r.stalls -= stallsBefore;
+    r.stallPct = 100.0 * static_cast<double>(r.stalls) / static_cast<double>(std::max<std::uint64_t>(r.frames, 1));
+    r.connected = server->transport().connectedCount();
+    for (const auto& e : server->world().entities) {
+        if (const auto* p = std::get_if<arena::Player>(&e.state)) r.serverKills += p->score.get();
+    }
+    MESSAGE(run.bots << " bots, " << run.seconds << " s: frames " << r.frames << ", stalls " << r.stalls << " ("
+                     << r.stallPct << " %), hits " << r.hits << ", kills " << r.kills << ", relay dropped "
+                     << relay->stats().dropped << ", RSS " << r.rssHalf / 1024 << " KiB at half time -> "
+                     << r.rssEnd / 1024 << " KiB, server update p99 " << r.updateP99Ms << " ms");
+    return r;
+}
+
+}  // namespace tickwire::test
