@@ -275,6 +275,8 @@ void Client::update(std::uint32_t timeoutMs) {
     if (impl_->connection) {
         impl_->connection->tickRates(impl_->now);
         impl_->connection->capRetransmission();
+    } else if (impl_->peer != nullptr) {
+        capRetransmission(impl_->peer, kConnectingRetransmitMs);  // CONNECT in flight
     }
     impl_->accountTraffic();
 }

@@ -249,16 +249,16 @@ void Connection::tickRates(std::uint64_t now) noexcept {
 // ENet doubles a reliable command's retransmission timeout each time it is lost, without
 // bound, and drops the peer once one command's timeout alone outlasts the connection's
 // timeout, even while every other command is being acknowledged: at 10 % loss each way a
-// command lost eight times in a row (one in about 600,000) ended the connection. Capped at
-// a quarter of the connection's timeout (and at least twice what ENet would wait at first,
-// so a slow link is not flooded), a command is retried until the whole connection falls
-// silent, which is the only thing that should end it.
-void Connection::capRetransmission() noexcept {
-    if (peer_ == nullptr) return;
-    const auto first = static_cast<std::uint64_t>(peer_->roundTripTime) + 4u * peer_->roundTripTimeVariance;
-    const std::uint64_t ceiling = std::max<std::uint64_t>(500, timeoutMs_ / 4);
-    const auto cap = static_cast<enet_uint32>(std::clamp<std::uint64_t>(2 * first, 500, ceiling));
-    ENetList& sent = peer_->sentReliableCommands;
+// command lost eight times in a row (one in about 600,000) ended the connection. Capped
+// (at least twice what ENet would wait at first, so a slow link is not flooded), a command
+// is retried until the whole connection falls silent, which is the only thing that should
+// end it. The same holds for the CONNECT and VERIFY_CONNECT of a connection being made: by
+// 0.5, 1, 2, 4 s an unlucky one outlived the handshake that allowed it.
+void capRetransmission(ENetPeer* peer, std::uint64_t ceilingMs) noexcept {
+    if (peer == nullptr) return;
+    const auto first = static_cast<std::uint64_t>(peer->roundTripTime) + 4u * peer->roundTripTimeVariance;
+    const auto cap = static_cast<enet_uint32>(std::clamp<std::uint64_t>(2 * first, 500, std::max<std::uint64_t>(500, ceilingMs)));
+    ENetList& sent = peer->sentReliableCommands;
     for (ENetListIterator it = enet_list_begin(&sent); it != enet_list_end(&sent); it = enet_list_next(it)) {
         auto* command = reinterpret_cast<ENetOutgoingCommand*>(it);
         if (command->roundTripTimeout > cap) command->roundTripTimeout = cap;
@@ -268,9 +268,11 @@ void Connection::capRetransmission() noexcept {
         // wraps; differences below 86,400,000 ms are forward.)
         const auto* front = reinterpret_cast<const ENetOutgoingCommand*>(enet_list_begin(&sent));
         const enet_uint32 due = front->sentTime + front->roundTripTimeout;
-        if (peer_->nextTimeout - due < 86400000u && peer_->nextTimeout != due) peer_->nextTimeout = due;
+        if (peer->nextTimeout - due < 86400000u && peer->nextTimeout != due) peer->nextTimeout = due;
     }
 }
+
+void Connection::capRetransmission() noexcept { detail::capRetransmission(peer_, timeoutMs_ / 4); }
 
 ConnectionStats Connection::stats() const {
     ConnectionStats s = stats_;

@@ -47,6 +47,13 @@ enum class Received {
     ReliableOverflow ///< reliable messages beyond the receive budget: counted; the connection must end
 };
 
+/// Caps ENet's retransmission timeout of every reliable command `peer` has in flight at
+/// `ceilingMs` (see the .cpp for why), never below 500 ms.
+void capRetransmission(ENetPeer* peer, std::uint64_t ceilingMs) noexcept;
+
+/// The cap while ENet's CONNECT / VERIFY_CONNECT are in flight, well inside the handshake.
+inline constexpr std::uint64_t kConnectingRetransmitMs = 1000;
+
 class Connection {
 public:
     Connection(ClientId id, std::uint64_t tokenClientId, ENetPeer* peer, std::unique_ptr<SealedLink> link,

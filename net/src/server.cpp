@@ -199,6 +199,10 @@ struct Server::Impl final : Host {
             conn->tickRates(now);
             conn->capRetransmission();
         }
+        // Peers still being connected (VERIFY_CONNECT in flight) have no connection yet.
+        for (ENetPeer* p = host_->peers; p < host_->peers + host_->peerCount; ++p) {
+            if (p->state != ENET_PEER_STATE_DISCONNECTED && p->data == nullptr) capRetransmission(p, kConnectingRetransmitMs);
+        }
         dropSilent();
     }
 

@@ -109,6 +109,12 @@ inline ArenaResult playArena(ArenaRun run) {
         return n;
     };
     while (joined() < run.bots && nowSeconds() < joinBy) pump();
+    for (std::size_t i = 0; i < bots.size(); ++i) {
+        const auto f = bots[i]->figures();
+        if (f.joined) continue;
+        MESSAGE("bot " << i << " did not join: "
+                       << (f.disconnected ? std::string(net::describe(*f.disconnected)) : std::string("still connecting")));
+    }
     REQUIRE(joined() == run.bots);
 
     // Counted from here: the match itself, not the joining.

@@ -125,6 +125,27 @@ public:
         return buf;
     }
 
+    /// One datagram and its sender if any arrives within timeoutMs.
+    std::optional<std::pair<std::vector<std::uint8_t>, Address>> receiveFrom(int timeoutMs) const {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, timeoutMs) <= 0) return std::nullopt;
+        std::vector<std::uint8_t> buf(2048);
+        sockaddr_in a{};
+        socklen_t len = sizeof a;
+        const auto n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&a), &len);
+        if (n < 0) return std::nullopt;
+        buf.resize(static_cast<std::size_t>(n));
+        return std::pair{std::move(buf), Address{ntohl(a.sin_addr.s_addr), ntohs(a.sin_port)}};
+    }
+
+    /// Where this socket is bound.
+    Address address() const {
+        sockaddr_in a{};
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        return Address{ntohl(a.sin_addr.s_addr), ntohs(a.sin_port)};
+    }
+
 private:
     int fd_ = -1;
 };

@@ -382,3 +382,74 @@ TEST_CASE("a client falls through to the next server in its token") {
     auto client = f.client(*token, quick());
     CHECK(f.connect(*client).has_value());
 }
+
+namespace {
+
+/// A one-client UDP relay that loses the first `lose` datagrams going one way that are not
+/// handshake datagrams (so ENet's CONNECT, or the server's VERIFY_CONNECT), and passes
+/// everything else.
+class LosingRelay {
+public:
+    LosingRelay(Address server, bool towardServer, int lose) : server_(server), towardServer_(towardServer), lose_(lose) {}
+
+    Address address() const { return listen_.address(); }
+    int lost() const { return lost_; }
+
+    void pump() {
+        while (auto d = listen_.receiveFrom(0)) {
+            client_ = d->second;
+            forward(d->first, true, upstream_, server_);
+        }
+        while (auto d = upstream_.receiveFrom(0)) {
+            if (client_) forward(d->first, false, listen_, *client_);
+        }
+    }
+
+private:
+    void forward(const std::vector<std::uint8_t>& bytes, bool toServer, const RawSocket& via, const Address& to) {
+        if (toServer == towardServer_ && !detail::handshakeType(bytes) && lost_ < lose_) {
+            ++lost_;
+            return;
+        }
+        via.sendTo(to, bytes);
+    }
+
+    Address server_;
+    bool towardServer_;
+    int lose_;
+    int lost_ = 0;
+    RawSocket listen_, upstream_;
+    std::optional<Address> client_;
+};
+
+void connectsDespiteLosingFour(bool towardServer) {
+    Fixture f;  // the server forgets an allowed handshake after its default 5 s
+    LosingRelay relay(f.server->address(), towardServer, 4);
+    auto t = *f.token();
+    t.servers = {relay.address()};
+    ClientConfig config;
+    config.handshakeTimeoutMs = 15000;
+    auto c = f.client(t, config);
+    REQUIRE(c->connect());
+    bool serverSaw = false;
+    const bool ok = pumpUntil(
+        [&] {
+            relay.pump();
+            f.pumpServer();
+            relay.pump();
+            c->update(1);
+            for (const auto& ev : f.serverEvents) serverSaw = serverSaw || ev.type == Event::Type::Connected;
+        },
+        [&] { return c->connected() && serverSaw; }, 12000);
+    CHECK(relay.lost() == 4);
+    CHECK(ok);
+}
+
+}  // namespace
+
+// ENet doubled the wait after each lost CONNECT (0.5, 1, 2, 4 s): four lost in a row pushed
+// the fifth past the server's handshake timeout, and the player could not join.
+TEST_CASE("a connection is made though its first four CONNECTs are lost") { connectsDespiteLosingFour(true); }
+TEST_CASE("a connection is made though the server's first four VERIFY_CONNECTs are lost") {
+    connectsDespiteLosingFour(false);
+}
