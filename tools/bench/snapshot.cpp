@@ -122,9 +122,11 @@ template <class Codec>
 Pass run(const std::vector<typename Codec::SnapshotType>& frames, std::size_t age, std::size_t first, bool keyframes,
          bool entropy) {
     using Snap = typename Codec::SnapshotType;
+    using Memory = std::shared_ptr<const engine::CodecMemory>;
     const Codec codec({.maxEntities = 4096, .entropyCoding = entropy});
-    std::vector<Snap> sent(frames.begin(), frames.end());
+    std::vector<Memory> sentMemory(frames.size());
     std::vector<Snap> received(frames.size());
+    std::vector<Memory> receivedMemory(frames.size());
     Pass pass;
     pass.age = age;
     for (std::size_t i = 0; i < first && i < frames.size(); ++i) {
@@ -132,14 +134,13 @@ Pass run(const std::vector<typename Codec::SnapshotType>& frames, std::size_t ag
             received[i] = frames[i];
             continue;
         }
-        std::shared_ptr<const engine::detail::CodecModels> learned;
-        const auto bytes = codec.encode(nullptr, frames[i], &learned);
-        auto decoded = bytes ? codec.decode(nullptr, *bytes) : engine::Result<Snap>(engine::fail(engine::Error::Malformed));
+        const auto bytes = codec.encode(nullptr, frames[i], {.memory = &sentMemory[i]});
+        auto decoded = bytes ? codec.decode(nullptr, *bytes, {.memory = &receivedMemory[i]})
+                             : engine::Result<Snap>(engine::fail(engine::Error::Malformed));
         if (!decoded || !(*decoded == frames[i])) {
             pass.roundTrip = false;
             return pass;
         }
-        sent[i].models = learned;
         received[i] = std::move(*decoded);
     }
     double encodeTotal = 0;
@@ -147,21 +148,26 @@ Pass run(const std::vector<typename Codec::SnapshotType>& frames, std::size_t ag
     using Clock = std::chrono::steady_clock;
     for (std::size_t i = first; i < frames.size(); ++i) {
         const auto t0 = Clock::now();
-        std::shared_ptr<const engine::detail::CodecModels> learned;
-        const auto bytes = codec.encode(&sent[i - age], sent[i], &learned);
+        const auto bytes = codec.encode(&frames[i - age], frames[i],
+                                        {.baselineMemory = sentMemory[i - age].get(), .memory = &sentMemory[i]});
         const auto t1 = Clock::now();
         if (!bytes) {
             pass.roundTrip = false;
             break;
         }
-        sent[i].models = learned;
-        auto decoded = codec.decode(&received[i - age], *bytes);
+        auto decoded = codec.decode(&received[i - age], *bytes,
+                                    {.baselineMemory = receivedMemory[i - age].get(), .memory = &receivedMemory[i]});
         const auto t2 = Clock::now();
         if (!decoded || !(*decoded == frames[i])) {
             pass.roundTrip = false;
             break;
         }
         received[i] = std::move(*decoded);
+        // Only a window of memories is needed: drop the ones no later frame codes against.
+        if (i >= 2 * age) {
+            sentMemory[i - 2 * age].reset();
+            receivedMemory[i - 2 * age].reset();
+        }
         encodeTotal += std::chrono::duration<double, std::micro>(t1 - t0).count();
         decodeTotal += std::chrono::duration<double, std::micro>(t2 - t1).count();
         pass.bytes += bytes->size();

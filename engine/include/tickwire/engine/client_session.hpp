@@ -214,6 +214,12 @@ public:
 private:
     static constexpr std::uint32_t kStartMarginTicks = 6;
 
+    /// A decoded snapshot and what the codec remembered decoding it.
+    struct Received {
+        World snapshot;
+        std::shared_ptr<const CodecMemory> memory;
+    };
+
     ClientSession(ClientSessionConfig config, std::unique_ptr<net::Client> client, InterpolationTimeline timeline,
                   ClockSync clock)
         : config_(std::move(config)),
@@ -223,8 +229,13 @@ private:
           clock_(std::move(clock)) {}
 
     const World* snapshotAt(std::uint32_t tick) const {
-        for (const auto& s : received_) {
-            if (s.tick == tick) return &s;
+        const Received* r = receivedAt(tick);
+        return r ? &r->snapshot : nullptr;
+    }
+
+    const Received* receivedAt(std::uint32_t tick) const {
+        for (const auto& r : received_) {
+            if (r.snapshot.tick == tick) return &r;
         }
         return nullptr;
     }
@@ -265,8 +276,10 @@ private:
             ++stats_.snapshotsDropped;
             return;
         }
-        const World* baseline = header->keyframe ? nullptr : snapshotAt(header->baselineTick);
-        auto decoded = codec_.decode(baseline, msg.body);
+        const Received* baseline = header->keyframe ? nullptr : receivedAt(header->baselineTick);
+        std::shared_ptr<const CodecMemory> memory;
+        auto decoded = codec_.decode(baseline ? &baseline->snapshot : nullptr, msg.body,
+                                     {.baselineMemory = baseline ? baseline->memory.get() : nullptr, .memory = &memory});
         if (!decoded) {
             ++stats_.snapshotsDropped;
             return;
@@ -278,7 +291,7 @@ private:
         stats_.baselineAgeTicks = header->keyframe ? 0 : msg.tick - header->baselineTick;
         stats_.lateInputs = msg.lateInputs;
         stats_.missingInputs = msg.missingInputs;
-        received_.push_back(std::move(*decoded));
+        received_.push_back(Received{std::move(*decoded), std::move(memory)});
         while (received_.size() > config_.snapshotHistory) received_.pop_front();
         if (latest_ && msg.tick <= *latest_) return;  // an older one, kept only as a baseline
         latest_ = msg.tick;
@@ -312,7 +325,6 @@ private:
             }
         }
         predicted_ = auth;
-        predicted_.models.reset();
         predictedStates_.erase(predictedStates_.begin(), predictedStates_.upper_bound(tick));
         for (std::uint32_t t = tick + 1; t < nextTick_; ++t) {
             const auto input = inputs_.find(t);
@@ -366,7 +378,7 @@ private:
     std::unique_ptr<net::Client> client_;
     InterpolationTimeline timeline_;
     ClockSync clock_;
-    std::deque<World> received_;
+    std::deque<Received> received_;
     std::optional<std::uint32_t> latest_;
     World predicted_;
     std::optional<EntityId> controlled_;

@@ -187,6 +187,11 @@ private:
         double renderTick = 0;
     };
 
+    struct Sent {
+        World snapshot;
+        std::shared_ptr<const CodecMemory> memory;
+    };
+
     struct ClientState {
         net::ClientId id;
         std::uint64_t playerId = 0;
@@ -194,7 +199,7 @@ private:
         bool hello = false;
         std::optional<std::uint32_t> firstInputTick;  // the oldest tick of the first input packet
         std::unique_ptr<InputBuffer<Buffered>> inputs;
-        std::deque<World> sent;          // what this client was sent, with learned models
+        std::deque<Sent> sent;           // what this client was sent, with what the codec remembered
         std::optional<std::uint32_t> acked;
         PriorityAccumulator priorities;
         ServerClientStats stats;
@@ -279,7 +284,7 @@ private:
     World viewFor(const ClientState& c) const {
         World view;
         view.tick = world_.tick;
-        view.entities.reserve(c.sent.empty() ? 16 : c.sent.back().entities.size() + 8);
+        view.entities.reserve(c.sent.empty() ? 16 : c.sent.back().snapshot.entities.size() + 8);
         if constexpr (HasInterest<G>) {
             if (c.entity) {
                 auto wanted = G::interest(world_, *c.entity);  // asked once per entity, in id order
@@ -300,9 +305,9 @@ private:
         return view;
     }
 
-    const World* sentAt(const ClientState& c, std::uint32_t tick) const {
+    const Sent* sentAt(const ClientState& c, std::uint32_t tick) const {
         for (const auto& s : c.sent) {
-            if (s.tick == tick) return &s;
+            if (s.snapshot.tick == tick) return &s;
         }
         return nullptr;
     }
@@ -313,7 +318,7 @@ private:
     /// left once the unacknowledged changes, which every delta must repeat, are paid for.
     World limitToBudget(ClientState& c, const World& view, const World* baseline) {
         const std::size_t budget = config_.bytesPerSecondPerClient / config_.snapshotRate;
-        const World* previous = c.sent.empty() ? nullptr : &c.sent.back();
+        const World* previous = c.sent.empty() ? nullptr : &c.sent.back().snapshot;
         // A rough cost: one byte per field of an entity the client has, two of a new one.
         auto cost = [](const typename World::State& s, bool known) {
             const std::size_t fields = G::Codec::schema()[s.index()].size();
@@ -363,12 +368,13 @@ private:
         const std::uint32_t interval = config_.tickRate / config_.snapshotRate;
         for (auto& [id, c] : clients_) {
             if (!c.hello || (tick + c.phase) % interval != 0) continue;
-            const World* baseline = c.acked ? sentAt(c, *c.acked) : nullptr;
+            const Sent* acked = c.acked ? sentAt(c, *c.acked) : nullptr;
+            const World* baseline = acked ? &acked->snapshot : nullptr;
             World view = limitToBudget(c, viewFor(c), baseline);
-            std::shared_ptr<const detail::CodecModels> learned;
-            auto body = codec_.encode(baseline, view, &learned);
+            std::shared_ptr<const CodecMemory> memory;
+            auto body = codec_.encode(baseline, view,
+                                      {.baselineMemory = acked ? acked->memory.get() : nullptr, .memory = &memory});
             if (!body) continue;
-            view.models = std::move(learned);
             detail::SnapshotMessage msg;
             msg.tick = view.tick;
             msg.entity = c.entity ? *c.entity + 1 : 0;
@@ -386,7 +392,7 @@ private:
             c.stats.snapshotBytes += bytes.size();
             c.stats.baselineAgeTicks = baseline ? view.tick - baseline->tick : 0;
             if (!baseline) ++c.stats.keyframes;
-            c.sent.push_back(std::move(view));
+            c.sent.push_back(Sent{std::move(view), std::move(memory)});
             while (c.sent.size() > config_.snapshotHistory) c.sent.pop_front();
         }
     }

@@ -1,5 +1,5 @@
 #pragma once
-// Adaptive binary range coder (the LZMA construction): 12-bit probabilities, carry
+// Internal to the engine library (the snapshot codec's core). Adaptive binary range coder (the LZMA construction): 12-bit probabilities, carry
 // propagation through a cached byte, and a flush that keeps only the bytes the decoder
 // needs. The decoder treats bytes past the end as zero, so the encoder drops trailing
 // zero bytes (at most RangeEncoder::kMaxDroppedZeros); it never reads outside its span.
@@ -18,6 +18,10 @@ struct BitModel {
     static constexpr unsigned kShift = 4;  // fast adaptation: a model sees few bits per packet
     std::uint16_t p = kOne / 2;
 };
+
+/// -log2 of a probability in 1/4096ths, in 1/16 bits, by the top 8 bits of the
+/// probability: what coding a decision against a model costs, for estimates only.
+std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept;
 
 class RangeEncoder {
 public:
