@@ -18,6 +18,9 @@ namespace tickwire::engine {
 
 namespace detail {
 
+/// Prediction candidates (see extrapolate()).
+inline constexpr std::size_t kCandidateCount = 9;
+
 std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept {
     static const auto table = [] {
         std::array<std::uint32_t, 257> t{};
@@ -33,8 +36,8 @@ std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept {
 /// Adaptive models of one field of one entity type.
 struct FieldModels {
     std::array<BitModel, 6> differs{};     // [previous field differed 0/1][own history 0..2]
-    std::array<BitModel, 3> sign{};        // [sign of this field in the previous entity coded 0/1/none]
-    std::array<BitModel, 16 * 64> size{};  // [neighbour class 0..3 x own motion 0..3][tree node]
+    std::array<BitModel, 9> sign{};        // [sign of this field in the previous entity coded 0/1/none][own last move 0/+/-]
+    std::array<BitModel, 32 * 64> size{};  // [neighbour class 0..3][own last surprise 0..3][own motion 0..1][tree node]
     std::array<BitModel, 65> mantissa{};   // [size class]
 };
 
@@ -46,8 +49,8 @@ struct Models {
     std::array<BitModel, 64> count{};
     std::array<BitModel, 64> gap{};
     std::vector<std::vector<FieldModels>> fields;                     // [type][field]
-    std::vector<std::vector<std::array<std::uint32_t, 2>>> scores1;  // [type][field]: P0, P1
-    std::vector<std::vector<std::array<std::uint32_t, 4>>> scores2;  // [type][field]: P0..P3
+    std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores1;  // [type][field][candidate]: one baseline of history
+    std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores2;  // [type][field][candidate]: two baselines
 };
 
 }  // namespace detail
@@ -61,6 +64,7 @@ public:
     std::vector<std::uint8_t> depth;     // per entity: baselines of history, 0..2
     std::vector<std::int32_t> d1;        // per field: value - value one baseline back
     std::vector<std::int32_t> d2;        // per field: one baseline back - two back
+    std::vector<std::uint8_t> surprise;  // per field: size class of its last coded residual (0: none)
     std::uint32_t dt1 = 0;               // ticks between this snapshot and its baseline
     std::uint32_t dt2 = 0;               // ticks between that baseline and its own
 };
@@ -87,20 +91,52 @@ std::int64_t roundDiv(std::int64_t n, std::int64_t d) {
     return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
 }
 
+unsigned classBucket(unsigned cls) { return cls == 0 ? 0u : (cls <= 2 ? 1u : (cls <= 5 ? 2u : 3u)); }
+
 unsigned motionBucket(std::int64_t d) {
     const auto w = std::bit_width(static_cast<std::uint64_t>(d < 0 ? -d : d));
     return w == 0 ? 0u : (w <= 2 ? 1u : (w <= 5 ? 2u : 3u));
 }
 
-/// Predictions of a value from its history: P0 keeps it, P1 continues the last velocity,
-/// P2 the mean velocity over two baselines, P3 fits a parabola through all three. h is
-/// the prediction span, s1 and s2 the spans of the history.
+/// Predictions of a value from its history: P0 keeps it; P1 continues the last velocity,
+/// P2 and P3 half and three quarters of it (bodies slowing under friction); P4 continues
+/// the mean velocity over two baselines and P5 fits a parabola through all three. h is the
+/// prediction span, s1 and s2 the spans of the history. P6, P7 and P8 are P1, P4 and P5
+/// for plain fields; for a rotation they are spin() over one baseline, spin2() over two,
+/// and spinTurning() (the angular velocity itself turning, as it precesses).
+constexpr unsigned kCandidates = kCandidateCount;
+constexpr unsigned kSpin = 6;
+constexpr unsigned kSpin2 = 7;
+constexpr unsigned kSpinTurning = 8;
+
 std::int64_t extrapolate(unsigned k, std::int64_t a, std::int64_t d1, std::int64_t d2, std::int64_t h, std::int64_t s1,
                          std::int64_t s2) {
+    if (h == s1 && s1 == s2) {
+        // Evenly spaced history, the usual case: the same values without a division.
+        switch (k) {
+            case 1:
+            case 6: return a + d1;
+            case 2: return a + roundDiv(d1, 2);
+            case 3: return a + roundDiv(3 * d1, 4);
+            case 4:
+            case 7: return a + roundDiv(d1 + d2, 2);
+            case 5:
+            case 8: return a + 2 * d1 - d2;
+            default: return a;
+        }
+    }
     switch (k) {
-        case 1: return a + roundDiv(d1 * h, s1);
-        case 2: return a + roundDiv((d1 + d2) * h, s1 + s2);
-        case 3: {
+        case 1:
+        case 6: return a + roundDiv(d1 * h, s1);
+        case 7: return a + roundDiv((d1 + d2) * h, s1 + s2);
+        case 8: {
+            const std::int64_t den = s1 * s2 * (s1 + s2);
+            return a + roundDiv(h * d1 * s2 * (s1 + s2) + h * (h + s1) * (d1 * s2 - d2 * s1), den);
+        }
+        case 2: return a + roundDiv(d1 * h, 2 * s1);
+        case 3: return a + roundDiv(3 * d1 * h, 4 * s1);
+        case 4: return a + roundDiv((d1 + d2) * h, s1 + s2);
+        case 5: {
             const std::int64_t den = s1 * s2 * (s1 + s2);
             return a + roundDiv(h * d1 * s2 * (s1 + s2) + h * (h + s1) * (d1 * s2 - d2 * s1), den);
         }
@@ -157,6 +193,72 @@ std::int64_t dot(const QuatVector& a, const QuatVector& b) {
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
 }
 
+/// a ⊗ b, components w, x, y, z.
+QuatVector multiply(const QuatVector& a, const QuatVector& b) {
+    return {a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3], a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
+            a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1], a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0]};
+}
+
+/// The rotation a keeps spinning as it did from b to a (constant angular velocity), h
+/// ticks on when b was s1 ticks before a: a turned once more by the step from b to a
+/// (exact integer products), blended linearly when h differs from s1.
+QuatVector spin(const QuatVector& a, const QuatVector& b, unsigned bits, std::int64_t h, std::int64_t s1) {
+    const std::int64_t m = (std::int64_t{1} << bits) - 1;
+    const QuatVector step = multiply(a, QuatVector{b[0], -b[1], -b[2], -b[3]});  // norm 2M²
+    QuatVector turned = multiply(step, a);
+    for (auto& c : turned) c = roundDiv(c, 2 * m * m);  // back to the norm of a
+    if (h == s1) return turned;
+    QuatVector p{};
+    for (unsigned i = 0; i < 4; ++i) p[i] = a[i] + roundDiv((turned[i] - a[i]) * h, s1);
+    return p;
+}
+
+/// The rotation a keeps spinning, its angular velocity turning as it turned from the step
+/// c -> b to the step b -> a (spans s2 and s1), h ticks on. Exact integer products, for
+/// spans alike; blended linearly like spin() otherwise.
+QuatVector spinTurning(const QuatVector& a, const QuatVector& b, const QuatVector& c, unsigned bits, std::int64_t h,
+                       std::int64_t s1, std::int64_t s2) {
+    if (s1 != s2) return spin(a, b, bits, h, s1);
+    const std::int64_t m = (std::int64_t{1} << bits) - 1;
+    const std::int64_t n2 = 2 * m * m;
+    QuatVector step1 = multiply(a, QuatVector{b[0], -b[1], -b[2], -b[3]});  // norm 2M²
+    QuatVector step2 = multiply(b, QuatVector{c[0], -c[1], -c[2], -c[3]});
+    for (auto& x : step1) x = roundDiv(x, m);  // norm 2M
+    for (auto& x : step2) x = roundDiv(x, m);
+    // The next step: step1 turned by the change from step2 to step1, step1 ⊗ step2⁻¹ ⊗ step1.
+    QuatVector next = multiply(multiply(step1, QuatVector{step2[0], -step2[1], -step2[2], -step2[3]}), step1);
+    for (auto& x : next) x = roundDiv(x, 4 * m * m);  // norm 2M
+    QuatVector turned = multiply(next, a);              // norm 2M·√(2M²)
+    for (auto& x : turned) x = roundDiv(x, 2 * m);      // the norm of a
+    (void)n2;
+    if (h == s1) return turned;
+    QuatVector p{};
+    for (unsigned i = 0; i < 4; ++i) p[i] = a[i] + roundDiv((turned[i] - a[i]) * h, s1);
+    return p;
+}
+
+/// spin() with the angular velocity measured over two baselines (c is s ticks before a):
+/// half of the turn from c to a (the turn plus the identity, renormalised) is one mean
+/// step, which averages out more of the quantization.
+QuatVector spin2(const QuatVector& a, const QuatVector& c, unsigned bits, std::int64_t h, std::int64_t s) {
+    const std::int64_t m = (std::int64_t{1} << bits) - 1;
+    QuatVector twice = multiply(a, QuatVector{c[0], -c[1], -c[2], -c[3]});  // norm 2M²
+    if (twice[0] < 0) {
+        for (auto& x : twice) x = -x;
+    }
+    QuatVector half = twice;
+    half[0] += 2 * m * m;
+    std::uint64_t n2 = 0;
+    for (auto x : half) n2 += static_cast<std::uint64_t>((x >> 8) * (x >> 8));
+    const auto norm = static_cast<std::int64_t>(isqrt(n2)) << 8;  // |half|, to 1 part in 2^16 or better
+    if (norm == 0) return a;
+    QuatVector turned = multiply(half, a);
+    for (auto& x : turned) x = roundDiv(x, norm);
+    QuatVector p{};
+    for (unsigned i = 0; i < 4; ++i) p[i] = a[i] + roundDiv((turned[i] - a[i]) * 2 * h, s);
+    return p;
+}
+
 }  // namespace
 
 /// One type's layout, with its rotation groups found.
@@ -185,8 +287,8 @@ public:
             }
             layouts_.push_back(std::move(l));
             fresh_.fields.emplace_back(t.size());
-            fresh_.scores1.emplace_back(t.size(), std::array<std::uint32_t, 2>{});
-            fresh_.scores2.emplace_back(t.size(), std::array<std::uint32_t, 4>{});
+            fresh_.scores1.emplace_back(t.size(), std::array<std::uint32_t, kCandidateCount>{});
+            fresh_.scores2.emplace_back(t.size(), std::array<std::uint32_t, kCandidateCount>{});
             treeDepth_.emplace_back();
             for (const auto& f : t) treeDepth_.back().push_back(bitsFor(f.bits - 1u));
         }
@@ -196,7 +298,7 @@ public:
     template <class Ops>
     bool walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnapshot* base, const CodecMemory* mem,
               FlatSnapshot& cur, Models& m, Error& error, std::vector<std::int32_t>& baseIndexOf,
-              std::vector<std::uint32_t>* entityBits) const;
+              std::vector<std::uint8_t>& surprise, std::vector<std::uint32_t>* entityBits) const;
 
     std::vector<std::vector<FieldInfo>> schema_;
     std::vector<TypeLayout> layouts_;
@@ -213,7 +315,7 @@ public:
     static constexpr bool kDecoding = false;
     void bit(BitModel& m, unsigned& b) {
         if (entropy_) {
-            cost_ += bitCost16(b ? BitModel::kOne - m.p : m.p);
+            cost_ += bitCost16(b ? BitModel::kOne - m.p() : m.p());
             range_.encode(m, b);
         } else {
             cost_ += 16;
@@ -288,13 +390,14 @@ struct Neighbours {
 /// move. Returns whether it differed.
 template <class Ops>
 bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::uint8_t& lastClass,
-               std::uint8_t& lastSign, bool prevDiffered, unsigned history, unsigned motion, std::uint64_t& value,
-               std::uint64_t prediction) {
+               std::uint8_t& lastSign, std::uint8_t& entityClass, bool prevDiffered, unsigned history, unsigned motion, unsigned direction,
+               std::uint64_t& value, std::uint64_t prediction) {
     const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << width) - 1);
     unsigned differs = Ops::kDecoding ? 0u : (value != prediction ? 1u : 0u);
     ops.bit(fm.differs[(prevDiffered ? 3u : 0u) + history], differs);
     if (!differs) {
         lastClass = 0;
+        entityClass = 0;
         lastSign = 2;
         if constexpr (Ops::kDecoding) value = prediction;
         return false;
@@ -305,10 +408,11 @@ bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::u
         negative = value < prediction ? 1u : 0u;
         magnitude = negative ? ((prediction - value) & mask) : ((value - prediction) & mask);
     }
-    ops.bit(fm.sign[lastSign], negative);
+    ops.bit(fm.sign[lastSign * 3 + direction], negative);
     unsigned cls = Ops::kDecoding ? 0u : static_cast<unsigned>(std::bit_width(magnitude));  // 1..width
-    const unsigned neighbour = lastClass == 0 ? 0u : (lastClass <= 3 ? 1u : (lastClass <= 7 ? 2u : 3u));
-    BitModel* tree = &fm.size[(neighbour * 4 + motion) * 64];
+    const unsigned near = std::max(lastClass, entityClass);
+    const unsigned neighbour = near == 0 ? 0u : (near <= 3 ? 1u : (near <= 7 ? 2u : 3u));
+    BitModel* tree = &fm.size[(neighbour * 8 + motion) * 64];
     unsigned node = 1;
     unsigned clsMinus1 = cls - 1;
     for (unsigned i = depth; i-- > 0;) {
@@ -337,6 +441,7 @@ bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::u
     }
     if constexpr (Ops::kDecoding) value = (negative ? (prediction - magnitude) : (prediction + magnitude)) & mask;
     lastClass = static_cast<std::uint8_t>(cls);
+    entityClass = static_cast<std::uint8_t>(cls);
     lastSign = static_cast<std::uint8_t>(negative);
     return true;
 }
@@ -368,10 +473,12 @@ void updateScore(std::uint32_t& score, unsigned cost) { score = score - (score >
 /// The prediction of one baseline entity: per field the chosen candidate's value, and
 /// what is needed to score every candidate once the true values are known.
 struct Prediction {
-    unsigned candidates = 1;                             // 1, 2 or 4
+    unsigned candidates = 1;                             // 1 (no motion to predict) or kCandidates
+    unsigned mask = 1;                                   // the candidates of plain fields (bit k)
+    unsigned quatMask = 1;                               // the candidates of rotations
     std::vector<std::uint64_t> value;                    // per field: the prediction
-    std::vector<std::array<std::uint64_t, 4>> cand;      // per field: every candidate's value
-    std::vector<std::array<QuatVector, 4>> quat;         // per rotation group start: candidate vectors
+    std::vector<std::array<std::uint64_t, kCandidates>> cand;  // per field: every candidate's value
+    std::vector<std::array<QuatVector, kCandidates>> quat;  // per rotation group start: candidate vectors
     std::vector<std::uint8_t> quatOk;                    // per group start, per candidate (bit k)
     std::vector<std::uint8_t> chosen;                    // per field
 };
@@ -381,7 +488,7 @@ struct Prediction {
 template <class Ops>
 bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnapshot* base, const CodecMemory* mem,
                     FlatSnapshot& cur, Models& m, Error& error, std::vector<std::int32_t>& baseIndexOf,
-                    std::vector<std::uint32_t>* entityBits) const {
+                    std::vector<std::uint8_t>& surprise, std::vector<std::uint32_t>* entityBits) const {
     constexpr bool decoding = Ops::kDecoding;
     Neighbours nb;
     for (const auto& t : schema_) {
@@ -397,6 +504,8 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
     // Decoding: kept entities (id order) then additions, merged at the end.
     FlatSnapshot kept;
     std::vector<std::int32_t> keptBase;
+    std::vector<std::uint8_t> keptSurprise;
+    std::vector<std::uint8_t> classes;
     if constexpr (decoding) {
         kept.tick = cur.tick;
         if (base) {
@@ -406,6 +515,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
     }
     if constexpr (!decoding) {
         baseIndexOf.assign(cur.size(), -1);
+        surprise.assign(cur.values.size(), 0);
         if (entityBits) entityBits->assign(cur.size(), 0);
     }
 
@@ -439,7 +549,11 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
             }
             // Predict every field.
             pred.value.assign(bv, bv + nf);
-            pred.candidates = still ? 1u : (depth == 1 ? 2u : 4u);
+            pred.candidates = still ? 1u : kCandidates;
+            // Plain fields: keep, velocity, mean velocity, parabola. Rotations: keep and the
+            // three spins (the 4-vector extrapolations lose to them on every scene tried).
+            pred.mask = still ? 1u : (depth == 1 ? 0b000000011u : 0b000110011u);
+            pred.quatMask = still ? 1u : (depth == 1 ? 0b001000001u : 0b111000001u);
             if (pred.candidates > 1) {
                 pred.cand.resize(nf);
                 pred.chosen.assign(nf, 0);
@@ -449,14 +563,11 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 auto& scores2 = m.scores2[type];
                 for (std::size_t f = 0; f < nf; ++f) {
                     const FieldInfo& fi = layout.fields[f];
-                    auto best = [&](std::size_t field) {
+                    auto best = [&](std::size_t field, unsigned mask) {
                         unsigned k = 0;
-                        if (pred.candidates == 2) {
-                            k = scores1[field][1] < scores1[field][0] ? 1u : 0u;
-                        } else {
-                            for (unsigned j = 1; j < 4; ++j) {
-                                if (scores2[field][j] < scores2[field][k]) k = j;
-                            }
+                        const auto& sc = depth == 1 ? scores1[field] : scores2[field];
+                        for (unsigned j = 1; j < kCandidates; ++j) {
+                            if (((mask >> j) & 1u) && sc[j] < sc[k]) k = j;
                         }
                         return k;
                     };
@@ -483,8 +594,20 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                         }
                         for (unsigned k = 0; k < pred.candidates; ++k) {
                             QuatVector p{};
-                            for (unsigned i = 0; i < 4; ++i) {
-                                p[i] = extrapolate(k, va[i], va[i] - vb[i], vb[i] - vc[i], h, s1, s2);
+                            if (!((pred.quatMask >> k) & 1u)) {
+                                for (unsigned i = 0; i < 4; ++i) pred.cand[f + i][k] = bv[f + i];
+                                continue;
+                            }
+                            if (k == kSpin) {
+                                p = spin(va, vb, bits, h, s1);
+                            } else if (k == kSpin2) {
+                                p = spin2(va, vc, bits, h, s1 + s2);
+                            } else if (k == kSpinTurning) {
+                                p = spinTurning(va, vb, vc, bits, h, s1, s2);
+                            } else {
+                                for (unsigned i = 0; i < 4; ++i) {
+                                    p[i] = extrapolate(k, va[i], va[i] - vb[i], vb[i] - vc[i], h, s1, s2);
+                                }
                             }
                             pred.quat[f][k] = p;
                             std::uint64_t q[4];
@@ -498,7 +621,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                                 for (unsigned i = 0; i < 4; ++i) pred.cand[f + i][k] = bv[f + i];
                             }
                         }
-                        const unsigned k = best(f);
+                        const unsigned k = best(f, pred.quatMask);
                         for (unsigned i = 0; i < 4; ++i) {
                             pred.chosen[f + i] = static_cast<std::uint8_t>(k);
                             pred.value[f + i] = pred.cand[f + i][k];
@@ -509,12 +632,17 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                     for (unsigned k = 0; k < pred.candidates; ++k) pred.cand[f][k] = bv[f];
                     if (fi.bits > kMaxPredictedBits || layout.inQuat[f]) continue;
                     const std::int64_t top = (std::int64_t{1} << fi.bits) - 1;
-                    for (unsigned k = 1; k < pred.candidates; ++k) {
+                    for (unsigned k = 1; k < kSpin; ++k) {
+                        if (!((pred.mask >> k) & 1u)) continue;
                         const std::int64_t p = extrapolate(k, static_cast<std::int64_t>(bv[f]), d1[f],
                                                            depth >= 2 ? d2[f] : 0, h, s1, s2);
                         pred.cand[f][k] = static_cast<std::uint64_t>(std::clamp<std::int64_t>(p, 0, top));
                     }
-                    const unsigned k = best(f);
+                    // A plain field has no rotation candidates: they repeat P1, P4 and P5.
+                    pred.cand[f][kSpin] = pred.cand[f][1];
+                    pred.cand[f][kSpin2] = pred.cand[f][4];
+                    pred.cand[f][kSpinTurning] = pred.cand[f][5];
+                    const unsigned k = best(f, pred.mask);
                     pred.chosen[f] = static_cast<std::uint8_t>(k);
                     pred.value[f] = pred.cand[f][k];
                 }
@@ -537,6 +665,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 if (removed) continue;
             }
             // The entity's values: the prediction, or coded field by field against it.
+            classes.assign(nf, 0);
             scratch.assign(pred.value.begin(), pred.value.end());
             if constexpr (!decoding) {
                 if (!same) scratch.assign(cv, cv + nf);
@@ -546,10 +675,13 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 auto& lastClass = nb.lastClass[type];
                 auto& lastSign = nb.lastSign[type];
                 bool prev = false;
+                std::uint8_t entityClass = 0;
                 for (std::size_t f = 0; f < nf; ++f) {
                     const unsigned width = layout.fields[f].bits;
                     const unsigned hist = depth == 0 ? 0u : (d1[f] == 0 ? 1u : 2u);
-                    const unsigned motion = depth == 0 ? 0u : motionBucket(d1[f]);
+                    const unsigned motion = depth == 0 ? 0u
+                                                       : classBucket(mem->surprise[mem->offsets[bi] + f]) * 2 +
+                                                             (motionBucket(d1[f]) >= 2 ? 1u : 0u);
                     std::uint64_t prediction = pred.value[f];
                     // A rotation whose largest component changed: its other components are
                     // predicted from the same motion, re-expressed without that component.
@@ -567,8 +699,10 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                             }
                         }
                     }
-                    prev = codeField(ops, fms[f], width, treeDepth_[type][f], lastClass[f], lastSign[f], prev, hist,
-                                     motion, scratch[f], prediction);
+                    const unsigned direction = depth == 0 || d1[f] == 0 ? 0u : (d1[f] > 0 ? 1u : 2u);
+                    prev = codeField(ops, fms[f], width, treeDepth_[type][f], lastClass[f], lastSign[f], entityClass, prev, hist,
+                                     motion, direction, scratch[f], prediction);
+                    classes[f] = prev ? entityClass : 0;
                     if (decoding && !inRange(scratch[f], width)) return false;
                 }
             }
@@ -579,7 +713,9 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 for (std::size_t f = 0; f < nf; ++f) {
                     if (layout.inQuat[f] && !layout.quatStart[f]) continue;
                     if (!layout.inQuat[f] && layout.fields[f].bits > kMaxPredictedBits) continue;
+                    const unsigned mask = layout.quatStart[f] ? pred.quatMask : pred.mask;
                     for (unsigned k = 0; k < pred.candidates; ++k) {
+                        if (!((mask >> k) & 1u)) continue;
                         unsigned cost = 0;
                         if (layout.quatStart[f]) {
                             cost = pred.cand[f][k] != scratch[f]
@@ -590,7 +726,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                         } else {
                             cost = costOf(pred.cand[f][k], scratch[f]);
                         }
-                        if (pred.candidates == 2) updateScore(sc1[f][k], cost);
+                        if (depth == 1) updateScore(sc1[f][k], cost);
                         else updateScore(sc2[f][k], cost);
                     }
                 }
@@ -599,10 +735,12 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 kept.ids.push_back(id);
                 kept.types.push_back(type);
                 kept.values.insert(kept.values.end(), scratch.begin(), scratch.end());
+                keptSurprise.insert(keptSurprise.end(), classes.begin(), classes.end());
                 kept.offsets.push_back(static_cast<std::uint32_t>(kept.values.size()));
                 keptBase.push_back(static_cast<std::int32_t>(bi));
             } else {
                 baseIndexOf[match] = static_cast<std::int32_t>(bi);
+                std::copy(classes.begin(), classes.end(), surprise.begin() + cur.offsets[match]);
                 if (entityBits) {
                     (*entityBits)[match] = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, (ops.cost() - costBefore + 15) / 16));
                 }
@@ -643,9 +781,10 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
         }
         auto& fms = m.fields[type];
         bool prev = false;
+        std::uint8_t entityClass = 0;
         for (std::size_t f = 0; f < fields.size(); ++f) {
             prev = codeField(ops, fms[f], fields[f].bits, treeDepth_[type][f], nb.lastClass[type][f],
-                             nb.lastSign[type][f], prev, 0, 0, scratch[f], fields[f].defaultValue);
+                             nb.lastSign[type][f], entityClass, prev, 0, 0, 0, scratch[f], fields[f].defaultValue);
             if (decoding && !inRange(scratch[f], fields[f].bits)) return false;
         }
         if constexpr (decoding) {
@@ -666,6 +805,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
         cur.clear();
         cur.ids.reserve(kept.size() + fresh.size());
         baseIndexOf.clear();
+        surprise.clear();
         std::size_t a = 0;
         std::size_t b = 0;
         auto append = [&](const FlatSnapshot& from, std::size_t i, std::int32_t baseIndex) {
@@ -673,6 +813,12 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
             cur.types.push_back(from.types[i]);
             cur.values.insert(cur.values.end(), from.values.begin() + from.offsets[i],
                               from.values.begin() + from.offsets[i + 1]);
+            if (baseIndex >= 0) {
+                surprise.insert(surprise.end(), keptSurprise.begin() + from.offsets[i],
+                                keptSurprise.begin() + from.offsets[i + 1]);
+            } else {
+                surprise.insert(surprise.end(), from.offsets[i + 1] - from.offsets[i], 0);
+            }
             cur.offsets.push_back(static_cast<std::uint32_t>(cur.values.size()));
             baseIndexOf.push_back(baseIndex);
         };
@@ -705,7 +851,8 @@ bool memoryFits(const CodecMemory& mem, const FlatSnapshot& base) {
 
 /// What to remember of `cur`, coded against `base` (with `mem` when chained).
 std::shared_ptr<const CodecMemory> remember(Models&& models, const FlatSnapshot* base, const CodecMemory* mem,
-                                            const FlatSnapshot& cur, const std::vector<std::int32_t>& baseIndexOf) {
+                                            const FlatSnapshot& cur, const std::vector<std::int32_t>& baseIndexOf,
+                                            std::vector<std::uint8_t>&& surprise) {
     auto out = std::make_shared<CodecMemory>();
     out->models = std::move(models);
     out->tick = cur.tick;
@@ -713,6 +860,8 @@ std::shared_ptr<const CodecMemory> remember(Models&& models, const FlatSnapshot*
     out->offsets = cur.offsets;
     out->depth.assign(cur.size(), 0);
     out->d1.assign(cur.values.size(), 0);
+    out->surprise = std::move(surprise);
+    out->surprise.resize(cur.values.size(), 0);
     out->d2.assign(cur.values.size(), 0);
     if (!base) return out;
     out->dt1 = cur.tick - base->tick;
@@ -774,15 +923,18 @@ Result<std::vector<std::uint8_t>> CodecCore::encode(const SnapshotCodecConfig& c
     Models models = mem ? mem->models : impl_->fresh_;
     Error ignored = Error::InvalidArgument;
     std::vector<std::int32_t> baseIndexOf;
+    std::vector<std::uint8_t> surprise;
     if (!impl_->walk(ops, config, baseline, mem, const_cast<FlatSnapshot&>(current), models, ignored, baseIndexOf,
-                     options.entityBits)) {
+                     surprise, options.entityBits)) {
         return fail(Error::InvalidArgument);
     }
     const auto body = ops.finish();
     out.insert(out.end(), body.begin(), body.end());
     if (options.maxBytes != 0 && out.size() > options.maxBytes) return fail(Error::MessageTooLarge);
     if (options.memory) {
-        if (config.chainModels) *options.memory = remember(std::move(models), baseline, mem, current, baseIndexOf);
+        if (config.chainModels) {
+            *options.memory = remember(std::move(models), baseline, mem, current, baseIndexOf, std::move(surprise));
+        }
         else options.memory->reset();
     }
     return out;
@@ -808,9 +960,14 @@ Result<DecodedFlat> CodecCore::decode(const SnapshotCodecConfig& config, const F
     out.snapshot.tick = header->tick;
     Models models = mem ? mem->models : impl_->fresh_;
     Error error = Error::Malformed;
-    if (!impl_->walk(ops, config, baseline, mem, out.snapshot, models, error, out.sameAs, nullptr)) return fail(error);
+    std::vector<std::uint8_t> surprise;
+    if (!impl_->walk(ops, config, baseline, mem, out.snapshot, models, error, out.sameAs, surprise, nullptr)) {
+        return fail(error);
+    }
     if (ops.truncated()) return fail(Error::Truncated);
-    if (options.memory) *options.memory = remember(std::move(models), baseline, mem, out.snapshot, out.sameAs);
+    if (options.memory) {
+        *options.memory = remember(std::move(models), baseline, mem, out.snapshot, out.sameAs, std::move(surprise));
+    }
     // sameAs: only where the values are the baseline's exactly.
     for (std::size_t i = 0; i < out.snapshot.size(); ++i) {
         const std::int32_t b = out.sameAs[i];
