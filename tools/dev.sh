@@ -18,6 +18,7 @@ packages=(
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
   libsdl2-dev
+  libbullet-dev
 )
 
 log() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*"; }

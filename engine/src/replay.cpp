@@ -191,8 +191,14 @@ Result<ReplayScan> scanReplay(const std::string& path, std::string* why) {
     if (fixed->size() < kHeaderFixedBytes) return say(Error::Truncated, "'" + path + "' ends inside its header");
     const auto version = static_cast<std::uint16_t>(get(*fixed, 8, 2));
     if (version != kReplayVersion) {
-        return say(Error::UnsupportedVersion, "'" + path + "' is replay format version " + std::to_string(version) +
-                                                  "; this build reads version " + std::to_string(kReplayVersion));
+        // Version 1 files hold snapshot packets of wire format 2, which this build no longer
+        // decodes: they are refused here, by name, rather than failing chunk by chunk.
+        return say(Error::UnsupportedVersion,
+                   "'" + path + "' is replay format version " + std::to_string(version) + "; this build reads version " +
+                       std::to_string(kReplayVersion) +
+                       (version == 1 ? " (version 1 replays hold snapshot format 2, replaced by format 3: replay it "
+                                       "with the tickwire release that recorded it)"
+                                     : ""));
     }
     const auto headerBytes = static_cast<std::size_t>(get(*fixed, 10, 2));
     const std::size_t idBytes = (*fixed)[kHeaderFixedBytes - 1];

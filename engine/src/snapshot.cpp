@@ -1,4 +1,4 @@
-#include <tickwire/engine/snapshot.hpp>
+#include <tickwire/engine/detail/snapshot_core.hpp>
 #include <tickwire/net/messages.hpp>
 
 namespace tickwire::engine::detail {
@@ -44,7 +44,7 @@ Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes) {
     h.keyframe = (flags & kKeyframe) != 0;
     h.entropyCoded = (flags & kEntropy) != 0;
     h.chained = (flags & kChained) != 0;
-    if (h.chained && (h.keyframe || !h.entropyCoded)) return fail(Error::Malformed);
+    if (h.chained && h.keyframe) return fail(Error::Malformed);
     std::size_t pos = 1;
     auto tick = readU32(bytes, pos);
     if (!tick) return fail(tick.error());

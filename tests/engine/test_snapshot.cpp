@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <numbers>
 #include <random>
 
 using namespace tickwire::engine;
@@ -118,23 +120,23 @@ TEST_CASE("random worlds with adds, removes and changes round-trip exactly over 
     }
 }
 
-TEST_CASE("with chainModels off every packet starts fresh: it round-trips, says so, and leaves no models") {
+TEST_CASE("with chainModels off every packet starts fresh: it round-trips, says so, and leaves no memory") {
     Codec chained;
     Codec fresh({.chainModels = false});
     std::mt19937_64 rng(21);
-    World base = randomWorld(rng, 120);
-    std::shared_ptr<const detail::CodecModels> learned;
-    base = *chained.decode(nullptr, *chained.encode(nullptr, base));  // a baseline that carries models
-    REQUIRE(base.models);
+    std::shared_ptr<const CodecMemory> memory;
+    World base = *chained.decode(nullptr, *chained.encode(nullptr, randomWorld(rng, 120)), {.memory = &memory});
+    REQUIRE(memory);  // a baseline with a memory
     for (std::uint32_t tick = base.tick + 1; tick < base.tick + 40; ++tick) {
         const World next = evolve(base, rng, tick);
-        const auto bytes = fresh.encode(&base, next, &learned);
+        std::shared_ptr<const CodecMemory> learned;
+        const auto bytes = fresh.encode(&base, next, {.baselineMemory = memory.get(), .memory = &learned});
         REQUIRE(bytes);
         CHECK_FALSE(learned);
         const auto header = Codec::peekHeader(*bytes);
         REQUIRE(header);
         CHECK_FALSE(header->chained);
-        const auto decoded = chained.decode(&base, *bytes);  // any decoder follows the header
+        const auto decoded = chained.decode(&base, *bytes, {.baselineMemory = memory.get()});  // follows the header
         REQUIRE(decoded);
         CHECK(*decoded == next);
     }
@@ -272,42 +274,133 @@ struct Mover {
     friend bool operator==(const Mover&, const Mover&) = default;
 };
 
-struct PredictedMover : Mover {};
+/// A body as a game declares it for physics: quantized position and rotation, nothing else.
+struct Body {
+    BoundedVec3<FloatRange{-64.0, 64.0, 0.01}> position;
+    QuatSmallestThree<11> rotation;
+    template <class A>
+    void serialize(A& a) {
+        a(position, rotation);
+    }
+    friend bool operator==(const Body&, const Body&) = default;
+};
+
+/// Bodies moving at constant velocity and spinning at a constant rate, at time t seconds.
+Snapshot<Body> bodiesAt(double t, std::uint32_t tick, std::size_t count) {
+    Snapshot<Body> s;
+    s.tick = tick;
+    std::mt19937_64 rng(77);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (EntityId id = 0; id < count; ++id) {
+        const double px = 20 * u(rng), py = 20 * u(rng), pz = 20 * u(rng);
+        const double vx = 3 * u(rng), vy = 3 * u(rng), vz = 3 * u(rng);
+        double ax = u(rng), ay = u(rng), az = u(rng);
+        const double n = std::sqrt(ax * ax + ay * ay + az * az) + 1e-9;
+        ax /= n, ay /= n, az /= n;
+        const double spin = 2.0 * u(rng) * t + 3 * u(rng);
+        Body b;
+        b.position.x.set(px + vx * t);
+        b.position.y.set(py + vy * t);
+        b.position.z.set(pz + vz * t);
+        const double sh = std::sin(spin / 2);
+        b.rotation.set(static_cast<float>(std::cos(spin / 2)), static_cast<float>(ax * sh), static_cast<float>(ay * sh),
+                       static_cast<float>(az * sh));
+        s.set(id, b);
+    }
+    return s;
+}
 
 }  // namespace
 
-template <>
-struct tickwire::engine::SnapshotTraits<PredictedMover> {
-    static void predict(const PredictedMover& baseline, PredictedMover& predicted, std::uint32_t ticks) {
-        predicted.x.set(baseline.x.get() + baseline.velocity.get() * static_cast<std::int64_t>(ticks));
+TEST_CASE("motion is predicted from the history of acknowledged baselines, with no game code") {
+    SnapshotCodec<Body> codec;
+    using Memory = std::shared_ptr<const CodecMemory>;
+    std::vector<Snapshot<Body>> sent;
+    std::vector<Memory> sentMemory;
+    std::vector<Snapshot<Body>> received;
+    std::vector<Memory> receivedMemory;
+    std::size_t firstDelta = 0;
+    std::size_t lastDelta = 0;
+    std::size_t unchained = 0;
+    for (std::uint32_t i = 0; i < 12; ++i) {
+        const auto world = bodiesAt(i * 0.1, 6 * i, 300);
+        Memory mine, theirs;
+        const bool key = i == 0;
+        const auto bytes = codec.encode(key ? nullptr : &sent.back(), world,
+                                        {.baselineMemory = key ? nullptr : sentMemory.back().get(), .memory = &mine});
+        REQUIRE(bytes);
+        const auto decoded = codec.decode(key ? nullptr : &received.back(), *bytes,
+                                          {.baselineMemory = key ? nullptr : receivedMemory.back().get(),
+                                           .memory = &theirs});
+        REQUIRE(decoded);
+        REQUIRE(*decoded == world);
+        if (i == 1) firstDelta = bytes->size();
+        if (i == 11) {
+            lastDelta = bytes->size();
+            unchained = codec.encode(&sent.back(), world)->size();
+        }
+        sent.push_back(world);
+        sentMemory.push_back(mine);
+        received.push_back(*decoded);
+        receivedMemory.push_back(theirs);
     }
-};
+    // With two baselines of history a body moving steadily costs a fraction of what its
+    // first delta did, and of what the same delta costs with nothing remembered.
+    CHECK(lastDelta * 3 < firstDelta);
+    CHECK(lastDelta * 3 < unchained);
+}
 
-TEST_CASE("a declared predictor shrinks deltas of entities that move as predicted") {
-    SnapshotCodec<Mover> plain;
-    SnapshotCodec<PredictedMover> predicted;
-    Snapshot<Mover> a, b;
-    Snapshot<PredictedMover> pa, pb;
-    a.tick = pa.tick = 10;
-    b.tick = pb.tick = 16;
-    std::mt19937_64 rng(21);
-    for (EntityId id = 0; id < 500; ++id) {
-        Mover m;
-        m.x.set(static_cast<std::int64_t>(rng() % 900000));
-        m.velocity.set(static_cast<std::int64_t>(rng() % 201) - 100);
-        Mover later = m;
-        later.x.set(m.x.get() + m.velocity.get() * 6);
-        a.set(id, m);
-        b.set(id, later);
-        pa.set(id, PredictedMover{m});
-        pb.set(id, PredictedMover{later});
+TEST_CASE("a rotation whose largest component changes round-trips, predicted or not") {
+    SnapshotCodec<Body> codec;
+    Snapshot<Body> a, b, c;
+    a.tick = 1;
+    b.tick = 2;
+    c.tick = 3;
+    // Spin about z through 90 degrees: w stops being the largest component.
+    for (EntityId id = 0; id < 64; ++id) {
+        for (auto* s : {&a, &b, &c}) {
+            const double angle = (static_cast<double>(s->tick) - 2.0) * 0.08 + std::numbers::pi / 2 + id * 0.001;
+            Body body;
+            body.rotation.set(static_cast<float>(std::cos(angle / 2)), 0.0f, 0.0f, static_cast<float>(std::sin(angle / 2)));
+            s->set(id, body);
+        }
     }
-    const auto withoutPrediction = plain.encode(&a, b);
-    const auto withPrediction = predicted.encode(&pa, pb);
-    REQUIRE(withoutPrediction);
-    REQUIRE(withPrediction);
-    CHECK(withPrediction->size() * 10 < withoutPrediction->size());
-    CHECK(*predicted.decode(&pa, *withPrediction) == pb);
+    REQUIRE(a.entities[0].state != c.entities[0].state);
+    std::shared_ptr<const CodecMemory> ma, mb, da, db;
+    const auto k = codec.encode(nullptr, a, {.memory = &ma});
+    const auto ra = codec.decode(nullptr, *k, {.memory = &da});
+    REQUIRE(ra);
+    const auto d1 = codec.encode(&a, b, {.baselineMemory = ma.get(), .memory = &mb});
+    const auto rb = codec.decode(&*ra, *d1, {.baselineMemory = da.get(), .memory = &db});
+    REQUIRE(rb);
+    CHECK(*rb == b);
+    const auto d2 = codec.encode(&b, c, {.baselineMemory = mb.get()});
+    const auto rc = codec.decode(&*rb, *d2, {.baselineMemory = db.get()});
+    REQUIRE(rc);
+    CHECK(*rc == c);
+}
+
+TEST_CASE("a packet can be capped in size, and the codec says what each entity cost") {
+    Codec codec;
+    std::mt19937_64 rng(41);
+    const World base = randomWorld(rng, 200);
+    const World next = evolve(base, rng, base.tick + 1);
+    std::vector<std::uint32_t> bits;
+    const auto full = codec.encode(&base, next, {.entityBits = &bits});
+    REQUIRE(full);
+    REQUIRE(bits.size() == next.entities.size());
+    std::uint64_t total = 0;
+    for (auto b : bits) {
+        CHECK(b >= 1);
+        total += b;
+    }
+    // The estimates add up to the packet, within the header and the coder's rounding (up
+    // to a bit per entity, each figure being rounded up).
+    const std::size_t slack = 24 + next.entities.size() / 8;
+    CHECK(total / 8 <= full->size() + slack);
+    CHECK(total / 8 + slack >= full->size());
+    CHECK(codec.encode(&base, next, {.maxBytes = full->size()}).has_value());
+    CHECK(codec.encode(&base, next, {.maxBytes = full->size() - 1}).error() == Error::MessageTooLarge);
 }
 
 TEST_CASE("the schema hash tells layouts apart") {
@@ -316,58 +409,59 @@ TEST_CASE("the schema hash tells layouts apart") {
     CHECK(SnapshotCodec<Ship>::schemaHash() != SnapshotCodec<Mover>::schemaHash());
 }
 
-TEST_CASE("models learned along a chain of acknowledged baselines round-trip and shrink packets") {
+TEST_CASE("memories learned along a chain of acknowledged baselines round-trip and shrink packets") {
     Codec codec;
+    using Memory = std::shared_ptr<const CodecMemory>;
     std::mt19937_64 rng(31);
-    // The server keeps what it sent, with what each packet taught the models; the client
-    // keeps what it decoded. Both pick the same acknowledged baseline for each delta.
+    // The server keeps what it sent with what the codec remembered of each; the client
+    // what it decoded with its own memory. Both pick the same acknowledged baseline.
     std::vector<World> sent{randomWorld(rng, 300)};
+    std::vector<Memory> sentMemory(1);
     std::vector<World> received;
+    std::vector<Memory> receivedMemory(1);
     {
-        std::shared_ptr<const detail::CodecModels> learned;
-        const auto key = codec.encode(nullptr, sent[0], &learned);
+        const auto key = codec.encode(nullptr, sent[0], {.memory = &sentMemory[0]});
         REQUIRE(key);
-        sent[0].models = learned;
-        received.push_back(*codec.decode(nullptr, *key));
+        received.push_back(*codec.decode(nullptr, *key, {.memory = &receivedMemory[0]}));
     }
     std::size_t chainedBytes = 0;
     std::size_t freshBytes = 0;
     for (std::uint32_t tick = 1; tick <= 300; ++tick) {
         World next = evolve(sent.back(), rng, tick);
         const std::size_t base = sent.size() - 1 - std::min<std::size_t>(rng() % 4, sent.size() - 1);
-        std::shared_ptr<const detail::CodecModels> learned;
-        const auto bytes = codec.encode(&sent[base], next, &learned);
+        Memory mine, theirs;
+        const auto bytes = codec.encode(&sent[base], next, {.baselineMemory = sentMemory[base].get(), .memory = &mine});
         REQUIRE(bytes);
-        auto decoded = codec.decode(&received[base], *bytes);
+        auto decoded = codec.decode(&received[base], *bytes,
+                                    {.baselineMemory = receivedMemory[base].get(), .memory = &theirs});
         REQUIRE(decoded);
         REQUIRE(*decoded == next);
         chainedBytes += bytes->size();
-        World withoutModels = sent[base];
-        withoutModels.models.reset();
-        freshBytes += codec.encode(&withoutModels, next)->size();
-        next.models = learned;
+        freshBytes += codec.encode(&sent[base], next)->size();
         sent.push_back(std::move(next));
+        sentMemory.push_back(mine);
         received.push_back(std::move(*decoded));
+        receivedMemory.push_back(theirs);
     }
     CHECK(chainedBytes < freshBytes);
 }
 
-TEST_CASE("a chained delta is refused against a baseline that lacks the learned models") {
+TEST_CASE("a chained delta is refused without the baseline's memory, or with another snapshot's") {
     Codec codec;
     std::mt19937_64 rng(33);
-    World first = randomWorld(rng, 40);
-    std::shared_ptr<const detail::CodecModels> learned;
-    const auto key = codec.encode(nullptr, first, &learned);
+    const World first = randomWorld(rng, 40);
+    std::shared_ptr<const CodecMemory> memory, other;
+    const auto key = codec.encode(nullptr, first, {.memory = &memory});
     REQUIRE(key);
-    first.models = learned;
     const World next = evolve(first, rng, first.tick + 1);
-    const auto delta = codec.encode(&first, next);
+    const auto delta = codec.encode(&first, next, {.baselineMemory = memory.get(), .memory = &other});
     REQUIRE(delta);
     REQUIRE(Codec::peekHeader(*delta)->chained);
-    World bare = first;
-    bare.models.reset();
-    CHECK(codec.decode(&bare, *delta).error() == Error::WrongBaseline);
-    CHECK(*codec.decode(&first, *delta) == next);
+    CHECK(codec.decode(&first, *delta).error() == Error::WrongBaseline);
+    CHECK(codec.decode(&first, *delta, {.baselineMemory = other.get()}).error() == Error::WrongBaseline);
+    CHECK(*codec.decode(&first, *delta, {.baselineMemory = memory.get()}) == next);
+    // The encoder refuses a memory that is not the baseline's.
+    CHECK(codec.encode(&first, next, {.baselineMemory = other.get()}).error() == Error::InvalidArgument);
 }
 
 TEST_CASE("thousands of identical idle entities round-trip, as a keyframe and as a delta") {

@@ -44,6 +44,7 @@ struct TestGame {
 
     static constexpr EntityId kTarget = 1'000'000;      // moves by itself, +60 mm per tick
     static constexpr EntityId kFirstNpc = 2'000'000;    // NPCs: +1 mm per tick each
+    static constexpr EntityId kFirstNoisyNpc = 4'000'000;  // +1 mm per tick, and y = noise(tick, id)
     static constexpr std::int64_t kSpeed = 40;          // mm per tick per input unit
     static constexpr std::int64_t kRadius = 300;        // pawns closer than 2 radii push apart
     static constexpr float kHitRadius = 150.0f;
@@ -56,6 +57,14 @@ struct TestGame {
         return id;
     }
     static void despawn(World& world, EntityId entity) { world.remove(entity); }
+
+    /// Where a noisy NPC's y is at a tick: no codec can predict it (-100..100 m).
+    static std::int64_t noise(std::uint32_t tick, EntityId id) {
+        std::uint64_t z = (static_cast<std::uint64_t>(tick) << 32 | id) + 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return static_cast<std::int64_t>((z ^ (z >> 31)) % 200001) - 100000;
+    }
 
     static Pawn* pawn(World& world, EntityId id) {
         auto* s = const_cast<World::State*>(world.find(id));
@@ -90,6 +99,7 @@ struct TestGame {
         if (Pawn* t = pawn(world, kTarget)) t->x.set(t->x.get() + 60);
         for (auto& e : world.entities) {
             if (e.id >= kFirstNpc) std::get<Pawn>(e.state).x.set(std::get<Pawn>(e.state).x.get() + 1);
+            if (e.id >= kFirstNoisyNpc) std::get<Pawn>(e.state).y.set(noise(ctx.tick, e.id));
         }
         if (ctx.predicting || ctx.history == nullptr) return;
         for (const auto& in : inputs) {

@@ -57,6 +57,7 @@ engine::ClientSessionConfig clientConfig(const net::Key& key, net::Address serve
     config.transport.token = *net::issueToken(key, p, net::unixNow());
     config.transport.bind = net::Address::loopback(0);
     config.transport.handshakeTimeoutMs = 10000;
+    config.snapshotRate = 0;  // the live match sends 30 a second, its playback every tick
     return config;
 }
 

@@ -56,7 +56,7 @@ tail -n 1 "$work/server.out" | grep -q '"record_write_errors":0' || fail "no rec
 grep -q "recorded [0-9]* ticks" "$work/server.err" || fail "the server did not say what it recorded"
 
 "$replay" info "$work/match.twr" >"$work/info.txt" || fail "info failed"
-grep -q "tickwire-arena, replay format version 1" "$work/info.txt" || fail "info: $(cat "$work/info.txt")"
+grep -q "tickwire-arena, replay format version 2" "$work/info.txt" || fail "info: $(cat "$work/info.txt")"
 grep -q "index present" "$work/info.txt" || fail "info says the closed file has no index"
 grep -q "state *whole" "$work/info.txt" || fail "info says the file is not whole"
 "$replay" info "$work/match.twr" --json >"$work/info.json" || fail "info --json failed"

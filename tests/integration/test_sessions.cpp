@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <span>
+#include <string>
 
 using namespace tickwire;
 using namespace tickwire::engine;
@@ -242,11 +244,11 @@ TEST_CASE("a shot that hits a moving target on the shooter's screen hits on the 
 
 TEST_CASE("a client with a third of the bandwidth it needs still gets every entity's latest state within a few snapshots") {
     ServerSessionConfig config;
-    // 300 NPCs change every tick; each costs about 4 bytes in a delta: ~1,200 bytes per
-    // snapshot. The budget allows a third of that.
-    config.bytesPerSecondPerClient = 400 * 30;
+    // 300 NPCs jump to an unpredictable place every tick: about 700 bytes per snapshot.
+    // The budget allows a third of that.
+    config.bytesPerSecondPerClient = 240 * 30;
     Rig rig(link(20, 0, 0), config);
-    for (EntityId i = 0; i < 300; ++i) rig.server->world().set(TestGame::kFirstNpc + i, test::Pawn{});
+    for (EntityId i = 0; i < 300; ++i) rig.server->world().set(TestGame::kFirstNoisyNpc + i, test::Pawn{});
     ClientSessionConfig spectator;
     spectator.spectator = true;
     auto& client = rig.addClient(30, {}, spectator);
@@ -256,11 +258,11 @@ TEST_CASE("a client with a third of the bandwidth it needs still gets every enti
         const auto* view = client.authoritative();
         if (view == nullptr || view->tick < 120) return;
         // Every NPC moves 1 mm per tick: how many ticks behind is the client's copy?
-        const auto serverNow = std::get<test::Pawn>(*rig.serverState(TestGame::kFirstNpc)).x.get();
+        const auto serverNow = std::get<test::Pawn>(*rig.serverState(TestGame::kFirstNoisyNpc)).x.get();
         const auto serverTick = static_cast<std::int64_t>(rig.server->tick()) - 1;
         const auto atSnapshot = serverNow - (serverTick - static_cast<std::int64_t>(view->tick));
         for (EntityId i = 0; i < 300; ++i) {
-            const auto* npc = view->find(TestGame::kFirstNpc + i);
+            const auto* npc = view->find(TestGame::kFirstNoisyNpc + i);
             REQUIRE(npc);
             const auto behind = atSnapshot - std::get<test::Pawn>(*npc).x.get();
             worstStaleness = std::max(worstStaleness, static_cast<std::uint32_t>(std::max<std::int64_t>(0, behind)));
@@ -273,6 +275,209 @@ TEST_CASE("a client with a third of the bandwidth it needs still gets every enti
     MESSAGE("worst staleness " << worstStaleness << " ticks");
     CHECK(worstStaleness <= 20);  // ten snapshots
     CHECK_FALSE(client.controlled().has_value());
+}
+
+TEST_CASE("3,000 entities at 5% loss: snapshots split into unreliable parts keep the client converging") {
+    ServerSessionConfig config;
+    config.bytesPerSecondPerClient = 1u << 20;  // room for every change: the parts are what is tested
+    Rig rig(link(30, 5, 5), config);
+    const std::int64_t x0 = 1000;
+    for (EntityId i = 0; i < 3000; ++i) {
+        test::Pawn p;
+        p.x.set(x0);
+        rig.server->world().set(TestGame::kFirstNoisyNpc + i, p);
+    }
+    const std::uint32_t firstTick = rig.server->tick();
+    ClientSessionConfig spectator;
+    spectator.spectator = true;
+    auto& client = rig.addClient(31, {}, spectator);
+    REQUIRE(rig.waitJoined(15));
+    std::uint64_t checked = 0;
+    std::uint32_t lastChecked = 0;
+    rig.run(6.0, [&] {
+        const auto* view = client.authoritative();
+        if (view == nullptr || view->tick == lastChecked) return;
+        lastChecked = view->tick;
+        // Every entity exactly as the server simulated it at that tick.
+        REQUIRE(view->entities.size() == 3000);
+        for (const auto& e : view->entities) {
+            const auto& p = std::get<test::Pawn>(e.state);
+            REQUIRE(p.x.get() == x0 + static_cast<std::int64_t>(view->tick - firstTick) + 1);
+            REQUIRE(p.y.get() == TestGame::noise(view->tick, e.id));
+        }
+        ++checked;
+    });
+    const auto ids = rig.server->transport().clients();
+    REQUIRE(ids.size() == 1);
+    const auto stats = *rig.server->stats(ids[0]);
+    const auto& mine = client.stats();
+    MESSAGE("snapshots sent " << stats.snapshotsSent << " (split " << stats.snapshotsSplit << ", " << stats.snapshotParts
+                              << " parts); received " << mine.snapshotsReceived << " (" << mine.snapshotsSplit
+                              << " put together), incomplete " << mine.drops.snapshotsIncomplete << ", checked "
+                              << checked);
+    CHECK(stats.snapshotsSplit * 10 >= stats.snapshotsSent * 9);  // nearly every snapshot is larger than a datagram
+    CHECK(stats.snapshotParts >= stats.snapshotsSplit * 2);
+    CHECK(mine.snapshotsSplit >= 30);
+    CHECK(checked >= 30);
+    // Still converging at the end: the newest snapshot is recent.
+    REQUIRE(client.authoritative());
+    CHECK(rig.server->tick() - client.authoritative()->tick <= 30);
+    // No snapshot byte ever went on the reliable channel.
+    CHECK(mine.snapshotsOnReliable == 0);
+}
+
+TEST_CASE("a client on a 256 kbit/s budget never receives more than that on the wire") {
+    ServerSessionConfig config;
+    config.bytesPerSecondPerClient = 256 * 1000 / 8;
+    Rig rig(link(20, 0, 0), config);
+    for (EntityId i = 0; i < 1500; ++i) rig.server->world().set(TestGame::kFirstNoisyNpc + i, test::Pawn{});
+    std::uint64_t toClient = 0;
+    rig.relay->setMutator([&](net::LinkDirection d, std::vector<std::uint8_t>& datagram) {
+        if (d == net::LinkDirection::ToClient) toClient += datagram.size();
+    });
+    ClientSessionConfig spectator;
+    spectator.spectator = true;
+    auto& client = rig.addClient(32, {}, spectator);
+    REQUIRE(rig.waitJoined(15));
+    rig.run(1.0);  // the allowance's initial burst is spent
+    // Every UDP payload byte the client receives, over 4 s and over each second of it.
+    double worstSecond = 0;
+    const std::uint64_t before = toClient;
+    const double start = nowSeconds();
+    for (int second = 0; second < 4; ++second) {
+        const std::uint64_t at = toClient;
+        rig.run(1.0);
+        worstSecond = std::max(worstSecond, static_cast<double>(toClient - at));
+    }
+    const double rate = static_cast<double>(toClient - before) / (nowSeconds() - start);
+    MESSAGE("received " << rate << " B/s on average, " << worstSecond << " B in the worst second; budget "
+                        << config.bytesPerSecondPerClient << " B/s");
+    CHECK(rate <= static_cast<double>(config.bytesPerSecondPerClient));
+    // A second holds at most its allowance and the allowance saved before it (0.25 s).
+    CHECK(worstSecond <= config.bytesPerSecondPerClient * 1.25);
+    CHECK(rate >= config.bytesPerSecondPerClient * 0.6);  // and it is used
+    const auto ids = rig.server->transport().clients();
+    REQUIRE(ids.size() == 1);
+    CHECK(rig.server->stats(ids[0])->budgetLimited > 0);
+    CHECK(client.authoritative() != nullptr);
+}
+
+TEST_CASE("remote entities are extrapolated past the newest snapshot, up to the configured cap") {
+    Rig rig(link(20, 0, 0));
+    rig.server->world().set(TestGame::kTarget, test::Pawn{});  // +60 mm per tick
+    ClientSessionConfig spectator;
+    spectator.spectator = true;
+    spectator.interpolation.maxExtrapolationTicks = 6;
+    auto& client = rig.addClient(33, {}, spectator);
+    REQUIRE(rig.waitJoined());
+    rig.run(1.5);
+    // The link to the client goes silent: no more snapshots.
+    rig.relay->setMutator([](net::LinkDirection d, std::vector<std::uint8_t>& datagram) {
+        if (d == net::LinkDirection::ToClient) datagram.clear();
+    });
+    const auto* newest = client.authoritative();
+    REQUIRE(newest);
+    double furthest = 0;
+    std::int64_t newestX = 0;
+    rig.run(0.6, [&] {
+        const auto* n = client.authoritative();
+        newestX = std::get<test::Pawn>(*n->find(TestGame::kTarget)).x.get();
+        const auto shown = client.interpolated();
+        if (const auto* t = shown.find(TestGame::kTarget)) {
+            furthest = std::max(furthest, static_cast<double>(std::get<test::Pawn>(*t).x.get() - newestX));
+        }
+    });
+    MESSAGE("drawn up to " << furthest << " mm past the newest snapshot");
+    CHECK(furthest > 60);           // beyond the newest snapshot...
+    CHECK(furthest <= 6 * 60 + 1);  // ...by at most the cap (6 ticks of 60 mm)
+    CHECK(client.stats().extrapolations > 0);
+}
+
+namespace {
+
+/// A game built with other entity types than TestGame.
+struct Marker {
+    BoundedInt<0, 1000> kind;
+    template <class A>
+    void serialize(A& a) {
+        a(kind);
+    }
+    friend bool operator==(const Marker&, const Marker&) = default;
+};
+
+struct OtherGame {
+    using Codec = SnapshotCodec<Marker>;
+    using World = Codec::SnapshotType;
+    using Input = PawnInput;
+    static EntityId spawn(World& world, std::uint64_t playerId) {
+        world.set(static_cast<EntityId>(playerId), Marker{});
+        return static_cast<EntityId>(playerId);
+    }
+    static void despawn(World& world, EntityId entity) { world.remove(entity); }
+    static void simulate(World&, std::span<const PlayerInput<Input>>, const SimulationContext&) {}
+};
+
+}  // namespace
+
+TEST_CASE("a client built for another schema, tick rate or snapshot rate is refused, saying which") {
+    Rig rig(link(5, 0, 0));
+    auto token = [&](std::uint64_t id) {
+        net::TokenParams p;
+        p.clientId = id;
+        p.servers = {rig.server->transport().address()};
+        p.timeoutSeconds = 30;
+        auto t = *net::issueToken(rig.key, p, net::unixNow());
+        t.servers = {rig.relay->listenAddress()};
+        return t;
+    };
+    auto settle = [&](auto& client) {
+        const double end = nowSeconds() + 5;
+        while (nowSeconds() < end && !client.refusal()) {
+            rig.pump();
+            client.update(nowSeconds(), [](std::uint32_t) { return PawnInput{}; });
+        }
+    };
+    {
+        ClientSessionConfig c;
+        c.transport.token = token(60);
+        c.transport.bind = net::Address::loopback(0);
+        c.snapshotRate = 20;
+        auto client = std::move(*Client::create(c));
+        REQUIRE(client->connect());
+        settle(*client);
+        REQUIRE(client->refusal());
+        CHECK(client->refusal()->what == SessionMismatch::SnapshotRate);
+        CHECK(client->refusal()->reason.find("30") != std::string::npos);
+        CHECK(client->refusal()->reason.find("20") != std::string::npos);
+        CHECK(client->disconnected().has_value());
+    }
+    {
+        ClientSessionConfig c;
+        c.transport.token = token(61);
+        c.transport.bind = net::Address::loopback(0);
+        c.tickRate = 30;
+        auto client = std::move(*Client::create(c));
+        REQUIRE(client->connect());
+        settle(*client);
+        REQUIRE(client->refusal());
+        CHECK(client->refusal()->what == SessionMismatch::TickRate);
+        CHECK(client->refusal()->reason.find("60") != std::string::npos);
+    }
+    {
+        ClientSessionConfig c;
+        c.transport.token = token(62);
+        c.transport.bind = net::Address::loopback(0);
+        auto client = std::move(*ClientSession<OtherGame>::create(c));
+        REQUIRE(client->connect());
+        settle(*client);
+        REQUIRE(client->refusal());
+        CHECK(client->refusal()->what == SessionMismatch::Schema);
+        CHECK(client->refusal()->reason.find("schema") != std::string::npos);
+    }
+    // None of them joined.
+    CHECK(rig.server->world().find(60) == nullptr);
+    CHECK(rig.server->world().find(61) == nullptr);
+    CHECK(rig.server->world().find(62) == nullptr);
 }
 
 TEST_CASE("server and client step counts stay in lockstep: no drift") {

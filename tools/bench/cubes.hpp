@@ -1,8 +1,8 @@
 #pragma once
 /// \file cubes.hpp
 /// Recordings in the layout of the 2015 networked-physics snapshot-compression challenge:
-/// reading and writing such files, and generating new ones from a small rigid-body
-/// simulation (a player cube driving through a 30x30 grid of small cubes).
+/// reading and writing such files. The physics that makes them is elsewhere
+/// (scenes.hpp): this file is only the format.
 ///
 /// File layout, little-endian, no header: a sequence of frames; each frame is kCubes
 /// records; each record is eight int32 in CubeRecord's field order. The first frame is
@@ -71,18 +71,5 @@ using CubeFrame = std::array<CubeRecord, kCubes>;
 /// Checks one record against the field ranges. Returns the name of the first field out of
 /// range ("largest", "a", ..., "interacting"), or nullptr when every field is valid.
 [[nodiscard]] const char* invalidCubeField(const CubeRecord& record) noexcept;
-
-/// Simulates a recording at 60 Hz and returns exactly `frames` frames, counting the
-/// kLeadingCopies copies of the starting frame: frames 0..5 are the start, frame 6 is one
-/// tick later, and so on (so frames >= 7 holds at least one simulated tick; fewer returns
-/// only copies of the start). The same seed gives the same frames on the same machine;
-/// all randomness comes from the seed. Every field is within its range.
-///
-/// The scene: 900 small cubes (0.5 m) resting in a 30x30 grid 1 m apart with a random
-/// yaw each, and the player cube (1.5 m, index 0) driving along a seeded wandering path
-/// through the arena (walls at +-31 m), occasionally jumping and pushing the cubes it
-/// meets. Bodies that stay slow for half a second sleep; a sleeping body's record does
-/// not change until something hits it.
-[[nodiscard]] std::vector<CubeFrame> simulateCubes(std::size_t frames, std::uint64_t seed);
 
 }  // namespace tickwire::bench

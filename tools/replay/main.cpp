@@ -513,7 +513,7 @@ int runCapture(const CaptureOptions& o) {
 
     engine::ClientSessionConfig config;
     config.tickRate = o.tickRate;
-    config.snapshotRate = std::min<std::uint32_t>(30, o.tickRate);
+    config.snapshotRate = 0;  // whatever the server sends: a live match, or a playback of every tick
     config.transport.token = token;
     config.transport.handshakeTimeoutMs = 10000;
     Progress progress("capture");

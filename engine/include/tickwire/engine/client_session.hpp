@@ -3,7 +3,9 @@
 /// The client side of a Game (game.hpp): clock sync, input sending (the last N inputs in
 /// every packet), prediction of the local player with the game's own simulate step,
 /// rewind-and-replay on every authoritative snapshot with the visible correction smoothed,
-/// and interpolation of everything else from a snapshot buffer at an adaptive delay.
+/// and interpolation of everything else from a snapshot buffer at an adaptive delay (and
+/// extrapolation past the newest snapshot, up to the configured cap). The client joins
+/// only once the server's Welcome agrees with its own schema and rates.
 
 #include <tickwire/engine/clock_sync.hpp>
 #include <tickwire/engine/game.hpp>
@@ -28,7 +30,9 @@ namespace tickwire::engine {
 struct ClientSessionConfig {
     net::ClientConfig transport;
     std::uint32_t tickRate = 60;           ///< must equal the server's
-    std::uint32_t snapshotRate = 30;       ///< what the server sends, for the interpolation delay
+    /// What the server sends (its Welcome must say the same, or the client is refused), for
+    /// the interpolation delay; 0: whatever the server says (spectators, capture tools).
+    std::uint32_t snapshotRate = 30;
     std::uint32_t inputRedundancy = 8;     ///< 1..32 inputs in every input packet
     double smoothingSeconds = 0.1;         ///< 0..2: a prediction correction is blended in over this
     bool spectator = false;                ///< receive snapshots, own no entity
@@ -43,7 +47,7 @@ struct ClientSessionConfig {
             return fail(Error::InvalidConfig);
         };
         if (tickRate < 1 || tickRate > 1000) return bad("tickRate must be 1..1000");
-        if (snapshotRate < 1 || snapshotRate > tickRate) return bad("snapshotRate must be 1..tickRate");
+        if (snapshotRate > tickRate) return bad("snapshotRate must be 0..tickRate (0: the server's)");
         if (inputRedundancy < 1 || inputRedundancy > 32) return bad("inputRedundancy must be 1..32");
         if (!(smoothingSeconds >= 0 && smoothingSeconds <= 2)) return bad("smoothingSeconds must be 0..2");
         if (snapshotHistory < 2 || snapshotHistory > 1024) return bad("snapshotHistory must be 2..1024");
@@ -65,7 +69,10 @@ struct ClientSessionStats {
     double snapshotBytesPerSecond = 0;
     std::uint32_t baselineAgeTicks = 0;   ///< newest snapshot tick - the baseline it was coded against
     std::uint64_t snapshotsReceived = 0;
-    std::uint64_t snapshotsDropped = 0;   ///< undecodable (baseline no longer held, malformed)
+    std::uint64_t snapshotsDropped = 0;   ///< snapshot messages or packets dropped (see drops for why)
+    std::uint64_t snapshotsSplit = 0;     ///< snapshots that arrived in parts and were put back together
+    std::uint64_t snapshotsOnReliable = 0;  ///< snapshot messages that came on the Reliable channel (none should)
+    SessionDropStats drops;               ///< every message dropped, by reason
     std::int64_t inputLeadTicks = 0;      ///< last lead the server reported (negative: late)
 };
 
@@ -87,7 +94,7 @@ public:
     [[nodiscard]] static Result<std::unique_ptr<ClientSession>> create(ClientSessionConfig config) {
         if (auto ok = config.validate(); !ok) return fail(ok.error());
         config.interpolation.tickRate = config.tickRate;
-        config.interpolation.snapshotRate = config.snapshotRate;
+        config.interpolation.snapshotRate = config.snapshotRate == 0 ? config.tickRate : config.snapshotRate;
         config.clock.tickRate = config.tickRate;
         auto timeline = InterpolationTimeline::create(config.interpolation);
         auto clock = ClockSync::create(config.clock);
@@ -104,6 +111,13 @@ public:
     /// Why the connection ended, once it has (none while connecting or connected). After
     /// this the session receives nothing more; connect() may be called again.
     [[nodiscard]] std::optional<net::DisconnectReason> disconnected() const noexcept { return disconnected_; }
+    /// Set when the server and this client disagree on the terms (schema, tick rate,
+    /// snapshot rate): which, and a sentence saying so. The session then disconnects.
+    [[nodiscard]] const std::optional<SessionRefusal>& refusal() const noexcept { return refusal_; }
+    /// The terms this client plays by.
+    [[nodiscard]] SessionTerms terms() const noexcept {
+        return {G::Codec::schemaHash(), config_.tickRate, config_.snapshotRate};
+    }
 
     /// Services the network, applies snapshots (reconciling the prediction) and simulates
     /// the local player up to the tick the clock calls for, sending inputs. Call it once
@@ -168,7 +182,10 @@ public:
         return *now;
     }
     /// Remote entities as they should be drawn at the last update(): interpolated between
-    /// two buffered snapshots (G::blend), or the nearer one without the hook.
+    /// two buffered snapshots (G::blend), or the nearer one without the hook. Past the
+    /// newest snapshot (late or lost ones) they are extrapolated along the last two, up to
+    /// InterpolationConfig::maxExtrapolationTicks beyond it: G::blend is then called with
+    /// t > 1.
     [[nodiscard]] World interpolated() const {
         const auto& s = renderTick_;
         World out;
@@ -178,7 +195,9 @@ public:
         if (!to) to = from;
         if (!to) return out;
         out.tick = to->tick;
-        const double alpha = std::clamp(s.alpha, 0.0, 1.0);
+        // The timeline caps alpha at the extrapolation limit; it exceeds 1 only past the
+        // newest snapshot.
+        const double alpha = std::max(0.0, s.alpha);
         for (const auto& e : to->entities) {
             const State* a = from ? from->find(e.id) : nullptr;
             if constexpr (HasBlend<G>) {
@@ -187,7 +206,7 @@ public:
                     continue;
                 }
             }
-            out.entities.push_back({e.id, (a && alpha < 0.5) ? *a : e.state});
+            out.entities.push_back({e.id, (a && alpha < 0.5) ? *a : e.state});  // no blend: the nearer
         }
         return out;
     }
@@ -213,6 +232,14 @@ public:
 
 private:
     static constexpr std::uint32_t kStartMarginTicks = 6;
+    /// Largest snapshot message accepted, whole or put together from parts.
+    static constexpr std::size_t kMaxSnapshotMessage = 16 * 1024 * 1024;
+
+    /// A decoded snapshot and what the codec remembered decoding it.
+    struct Received {
+        World snapshot;
+        std::shared_ptr<const CodecMemory> memory;
+    };
 
     ClientSession(ClientSessionConfig config, std::unique_ptr<net::Client> client, InterpolationTimeline timeline,
                   ClockSync clock)
@@ -223,8 +250,13 @@ private:
           clock_(std::move(clock)) {}
 
     const World* snapshotAt(std::uint32_t tick) const {
-        for (const auto& s : received_) {
-            if (s.tick == tick) return &s;
+        const Received* r = receivedAt(tick);
+        return r ? &r->snapshot : nullptr;
+    }
+
+    const Received* receivedAt(std::uint32_t tick) const {
+        for (const auto& r : received_) {
+            if (r.snapshot.tick == tick) return &r;
         }
         return nullptr;
     }
@@ -235,39 +267,127 @@ private:
             return;
         }
         if (ev.type == net::Event::Type::Connected) {
+            // The server speaks first (Welcome); the Hello answers it.
             disconnected_.reset();
-            const auto hello = net::encodeMessage(detail::kHello, detail::HelloMessage{config_.spectator});
-            (void)client_->send(net::Channel::Reliable, hello);
+            refusal_.reset();
+            assembler_.clear();
             return;
         }
         if (ev.type != net::Event::Type::Message) return;
+        auto& drops = stats_.drops;
         const auto type = net::peekMessageType(ev.data);
-        if (!type) return;
-        if (*type == detail::kEvent) {
-            if (auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, ev.data)) gameEvents_.push_back(std::move(msg->data));
+        if (!type) {
+            ++drops.unknownType;
             return;
         }
-        if (*type != detail::kSnapshot) return;
+        switch (*type) {
+            case detail::kWelcome: {
+                auto msg = net::decodeMessage<detail::WelcomeMessage>(detail::kWelcome, ev.data);
+                if (!msg) {
+                    ++drops.undecodable;
+                    return;
+                }
+                const SessionTerms server{msg->schemaHash, msg->tickRate, msg->snapshotRate};
+                SessionTerms mine = terms();
+                if (config_.snapshotRate == 0) mine.snapshotRate = server.snapshotRate;
+                if (const auto what = compareTerms(server, mine); what != SessionMismatch::None) {
+                    refuse(what, server);
+                    return;
+                }
+                if (config_.snapshotRate == 0 && server.snapshotRate >= 1 && server.snapshotRate <= config_.tickRate) {
+                    // Take the server's rate: the interpolation delay is measured in its snapshots.
+                    config_.snapshotRate = server.snapshotRate;
+                    config_.interpolation.snapshotRate = server.snapshotRate;
+                    if (auto timeline = InterpolationTimeline::create(config_.interpolation)) timeline_ = std::move(*timeline);
+                }
+                const SessionTerms t = terms();
+                const auto hello = net::encodeMessage(
+                    detail::kHello, detail::HelloMessage{config_.spectator, t.schemaHash, t.tickRate, t.snapshotRate});
+                (void)client_->send(net::Channel::Reliable, hello);
+                return;
+            }
+            case detail::kRefused: {
+                auto msg = net::decodeMessage<detail::RefusedMessage>(detail::kRefused, ev.data);
+                if (!msg || msg->mismatch == 0 || msg->mismatch > static_cast<std::uint8_t>(SessionMismatch::SnapshotRate)) {
+                    ++drops.undecodable;
+                    return;
+                }
+                refuse(static_cast<SessionMismatch>(msg->mismatch),
+                       SessionTerms{msg->schemaHash, msg->tickRate, msg->snapshotRate});
+                return;
+            }
+            case detail::kEvent: {
+                auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, ev.data);
+                if (!msg) {
+                    ++drops.undecodable;
+                    return;
+                }
+                gameEvents_.push_back(std::move(msg->data));
+                return;
+            }
+            case detail::kSnapshot:
+            case detail::kSnapshotPart: break;
+            case detail::kHello:
+            case detail::kInput: ++drops.unexpected; return;
+            default: ++drops.unknownType; return;
+        }
+        if (ev.channel == net::Channel::Reliable) ++stats_.snapshotsOnReliable;
         net::DecodeLimits limits;
-        limits.maxBytes = 16 * 1024 * 1024;
+        limits.maxBytes = kMaxSnapshotMessage;
         limits.maxElements = limits.maxBytes;
+        if (*type == detail::kSnapshotPart) {
+            auto part = net::decodeMessage<detail::SnapshotPartMessage>(detail::kSnapshotPart, ev.data, limits);
+            if (!part) {
+                ++drops.undecodable;
+                ++stats_.snapshotsDropped;
+                return;
+            }
+            auto whole = assembler_.add(std::move(*part), latest_, drops);
+            if (!whole) return;
+            ++stats_.snapshotsSplit;
+            auto msg = net::decodeMessage<detail::SnapshotMessage>(detail::kSnapshot, *whole, limits);
+            if (!msg) {
+                ++drops.undecodable;
+                ++stats_.snapshotsDropped;
+                return;
+            }
+            onSnapshot(*msg, whole->size(), now);
+            return;
+        }
         auto msg = net::decodeMessage<detail::SnapshotMessage>(detail::kSnapshot, ev.data, limits);
         if (!msg) {
+            ++drops.undecodable;
             ++stats_.snapshotsDropped;
             return;
         }
         onSnapshot(*msg, ev.data.size(), now);
     }
 
+    /// The server and this client disagree: say why, and leave.
+    void refuse(SessionMismatch what, const SessionTerms& server) {
+        refusal_ = SessionRefusal{what, server, terms(), describeMismatch(what, server, terms())};
+        client_->disconnect(net::DisconnectReason::Requested, 0);
+        disconnected_ = net::DisconnectReason::Requested;
+    }
+
     void onSnapshot(detail::SnapshotMessage& msg, std::size_t wireBytes, double now) {
         const auto header = G::Codec::peekHeader(msg.body);
-        if (!header || snapshotAt(msg.tick)) {
+        if (!header) {
+            ++stats_.drops.snapshotsUndecodable;
             ++stats_.snapshotsDropped;
             return;
         }
-        const World* baseline = header->keyframe ? nullptr : snapshotAt(header->baselineTick);
-        auto decoded = codec_.decode(baseline, msg.body);
+        if (snapshotAt(msg.tick)) {
+            ++stats_.drops.snapshotsStale;
+            ++stats_.snapshotsDropped;
+            return;
+        }
+        const Received* baseline = header->keyframe ? nullptr : receivedAt(header->baselineTick);
+        std::shared_ptr<const CodecMemory> memory;
+        auto decoded = codec_.decode(baseline ? &baseline->snapshot : nullptr, msg.body,
+                                     {.baselineMemory = baseline ? baseline->memory.get() : nullptr, .memory = &memory});
         if (!decoded) {
+            ++stats_.drops.snapshotsUndecodable;
             ++stats_.snapshotsDropped;
             return;
         }
@@ -278,7 +398,7 @@ private:
         stats_.baselineAgeTicks = header->keyframe ? 0 : msg.tick - header->baselineTick;
         stats_.lateInputs = msg.lateInputs;
         stats_.missingInputs = msg.missingInputs;
-        received_.push_back(std::move(*decoded));
+        received_.push_back(Received{std::move(*decoded), std::move(memory)});
         while (received_.size() > config_.snapshotHistory) received_.pop_front();
         if (latest_ && msg.tick <= *latest_) return;  // an older one, kept only as a baseline
         latest_ = msg.tick;
@@ -312,7 +432,6 @@ private:
             }
         }
         predicted_ = auth;
-        predicted_.models.reset();
         predictedStates_.erase(predictedStates_.begin(), predictedStates_.upper_bound(tick));
         for (std::uint32_t t = tick + 1; t < nextTick_; ++t) {
             const auto input = inputs_.find(t);
@@ -366,7 +485,7 @@ private:
     std::unique_ptr<net::Client> client_;
     InterpolationTimeline timeline_;
     ClockSync clock_;
-    std::deque<World> received_;
+    std::deque<Received> received_;
     std::optional<std::uint32_t> latest_;
     World predicted_;
     std::optional<EntityId> controlled_;
@@ -385,6 +504,8 @@ private:
     double lastSnapshotAt_ = 0;
     std::deque<std::vector<std::uint8_t>> gameEvents_;
     std::optional<net::DisconnectReason> disconnected_;
+    std::optional<SessionRefusal> refusal_;
+    detail::SnapshotAssembler assembler_{kMaxSnapshotMessage};
 };
 
 }  // namespace tickwire::engine

@@ -18,10 +18,19 @@ using net::Error;
 using net::fail;
 using net::Result;
 
+/// What a field's integer means to the snapshot codec, beyond its width. A quantized type
+/// says so when it hands its fields to an archive; games never need to.
+enum class FieldKind : std::uint8_t {
+    Plain = 0,          ///< an integer: predicted and coded as one
+    QuatLargest = 1,    ///< smallest-three rotation: the index of the dropped component (2 bits)
+    QuatComponent = 2,  ///< smallest-three rotation: one kept component (three follow QuatLargest)
+};
+
 /// One quantized value as an archive sees it.
 struct QuantizedField {
-    std::uint64_t value = 0;  ///< 0 .. 2^bits - 1
-    std::uint8_t bits = 0;    ///< 1..64: the width every value of this field fits in
+    std::uint64_t value = 0;              ///< 0 .. 2^bits - 1
+    std::uint8_t bits = 0;                ///< 1..64: the width every value of this field fits in
+    FieldKind kind = FieldKind::Plain;    ///< how the codec may predict it (other archives ignore it)
 };
 
 /// True for the snapshot codec's own archives, which pack QuantizedField by width.

@@ -30,13 +30,16 @@
 ///                                  // asked once per entity, in ascending id order
 ///         static float priority(const World&, EntityId viewer, EntityId other);  // > 0, bandwidth share
 ///         static void hitVolumes(const World&, std::vector<HitVolume>& out);     // lag compensation
-///         static World::State blend(const World::State& a, const World::State& b, double t);  // smoothing
+///         static World::State blend(const World::State& a, const World::State& b, double t);  // smoothing:
+///                                  // t in [0, 1] interpolates from a to b; t > 1 extrapolates
+///                                  // past b (remote entities while snapshots are late)
 ///     };
 ///
 /// Shots: inside simulate on the server, `ctx.history->resolveShot(..., input.renderTick,
 /// ctx.tick, shooter, ctx.lagCompensation)` resolves against what the shooter saw.
 
 #include <tickwire/engine/lag_compensation.hpp>
+#include <tickwire/engine/session_protocol.hpp>
 #include <tickwire/engine/snapshot.hpp>
 #include <tickwire/net/messages.hpp>
 
@@ -96,62 +99,5 @@ concept HasBlend = requires(const typename G::Codec::SnapshotType::State& a, dou
     { G::blend(a, a, t) } -> std::convertible_to<typename G::Codec::SnapshotType::State>;
 };
 
-namespace detail {
-
-/// Message type ids of the session protocol (docs/PROTOCOL.md §7).
-inline constexpr std::uint16_t kHello = 1;
-inline constexpr std::uint16_t kInput = 2;
-inline constexpr std::uint16_t kSnapshot = 3;
-inline constexpr std::uint16_t kEvent = 4;
-/// Most inputs one Input message may carry.
-inline constexpr std::size_t kMaxRedundantInputs = 32;
-
-/// Client -> server, reliable, once after connecting.
-struct HelloMessage {
-    bool spectator = false;
-    template <class A>
-    void serialize(A& a) {
-        a(spectator);
-    }
-};
-
-/// Client -> server, unreliable, every client tick: the newest inputs (newest first),
-/// the newest snapshot it has (its acknowledgement) and what it is rendering.
-template <class Input>
-struct InputMessage {
-    std::uint32_t ackTick = 0;          ///< newest snapshot tick decoded + 1 (0: none)
-    std::uint32_t newestTick = 0;       ///< tick of inputs[0]
-    std::uint32_t renderTickQ = 0;      ///< render tick x 16
-    std::vector<Input> inputs;          ///< inputs[i] is for newestTick - i
-    template <class A>
-    void serialize(A& a) {
-        a(ackTick, newestTick, renderTickQ, inputs);
-    }
-};
-
-/// Server -> client: one snapshot packet and the input feedback.
-struct SnapshotMessage {
-    std::uint32_t tick = 0;             ///< server tick of the snapshot
-    std::uint32_t entity = 0;           ///< the client's entity + 1 (0: spectator / none)
-    std::int32_t inputLead = 0;         ///< newest input tick received - tick (negative: late)
-    std::uint64_t lateInputs = 0;       ///< inputs that arrived after their tick was simulated
-    std::uint64_t missingInputs = 0;    ///< ticks simulated without this client's input
-    std::vector<std::uint8_t> body;     ///< SnapshotCodec packet
-    template <class A>
-    void serialize(A& a) {
-        a(tick, entity, inputLead, lateInputs, missingInputs, body);
-    }
-};
-
-/// Either way, reliable: a game event / RPC, opaque to the engine.
-struct EventMessage {
-    std::vector<std::uint8_t> data;
-    template <class A>
-    void serialize(A& a) {
-        a(data);
-    }
-};
-
-}  // namespace detail
 
 }  // namespace tickwire::engine

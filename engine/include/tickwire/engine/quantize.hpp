@@ -341,11 +341,14 @@ public:
     /// Equal when the stored integers are equal.
     bool operator==(const QuatSmallestThree&) const = default;
 
-    /// Cereal: {largest, 2 bits}, then the three components at ComponentBits each.
+    /// Cereal: {largest, 2 bits}, then the three components at ComponentBits each, marked as
+    /// one rotation so that the snapshot codec can predict and code them as one.
     template <class Archive>
     void save(Archive& archive) const {
-        archive(QuantizedField{largest_, 2}, QuantizedField{c_[0], kBits}, QuantizedField{c_[1], kBits},
-                QuantizedField{c_[2], kBits});
+        archive(QuantizedField{largest_, 2, FieldKind::QuatLargest},
+                QuantizedField{c_[0], kBits, FieldKind::QuatComponent},
+                QuantizedField{c_[1], kBits, FieldKind::QuatComponent},
+                QuantizedField{c_[2], kBits, FieldKind::QuatComponent});
     }
 
     /// Cereal: throws cereal::Exception when a stored integer is out of range.

@@ -30,7 +30,7 @@
 namespace tickwire::engine {
 
 /// Version of the replay format this build writes and reads.
-inline constexpr std::uint16_t kReplayVersion = 1;
+inline constexpr std::uint16_t kReplayVersion = 2;
 /// Most bytes in one chunk's payload; a reader refuses larger claims.
 inline constexpr std::uint32_t kReplayMaxChunkBytes = 64u << 20;
 /// Most entity states one chunk may hold, summed over its frames: a reader refuses a chunk
@@ -196,7 +196,6 @@ public:
         detail::appendReplayRecord(payload_, keyframe ? detail::ReplayRecord::Keyframe : detail::ReplayRecord::Delta,
                                    world.tick, *bytes);
         previous_ = world;
-        previous_.models.reset();
         chunkEntities_ += world.entities.size();
         ++entry_.frames;
         entry_.lastTick = world.tick;
@@ -342,7 +341,6 @@ public:
             if (!chunk.frames.empty() && world->tick <= chunk.frames.back().tick) return fail(Error::Malformed);
             entities += world->entities.size();
             if (entities > kReplayMaxChunkEntities) return fail(Error::LimitExceeded);
-            world->models.reset();
             chunk.frames.push_back(std::move(*world));
             chunk.frameBytes.push_back(record->bytes.size());
         }

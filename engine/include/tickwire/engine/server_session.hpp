@@ -2,8 +2,11 @@
 /// \file server_session.hpp
 /// The authoritative server loop for a Game (game.hpp) over the secure transport: fixed
 /// tick, per-client input buffers, per-client delta snapshots against what each client
-/// acknowledged, a bandwidth budget with a priority accumulator, relevance, reliable
-/// events both ways, spectators and lag compensation.
+/// acknowledged, a bandwidth budget in encoded bytes with a priority accumulator,
+/// relevance, reliable events both ways, spectators and lag compensation. Snapshots of any
+/// size travel unreliably: one larger than an unreliable message is split into parts
+/// (session_protocol.hpp). The first message to every client states the terms (schema
+/// hash, tick and snapshot rates); a client that disagrees is refused.
 
 #include <tickwire/engine/game.hpp>
 #include <tickwire/engine/input_buffer.hpp>
@@ -17,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,7 +34,11 @@ struct ServerSessionConfig {
     net::ServerConfig transport;
     std::uint32_t tickRate = 60;                 ///< 1..1000 Hz
     std::uint32_t snapshotRate = 30;             ///< 1..tickRate Hz; tickRate must be a multiple
-    std::size_t bytesPerSecondPerClient = 256 * 1024;  ///< snapshot budget per client (bytes/s)
+    /// Budget per client, bytes/s on the wire: snapshots take up to 98 % of it, counted as
+    /// encoded (never estimated) with their datagram overhead, leaving the rest for pings,
+    /// acknowledgements and events. Unused allowance is kept for up to budgetBurstSeconds.
+    std::size_t bytesPerSecondPerClient = 256 * 1024;
+    double budgetBurstSeconds = 0.25;            ///< 0.01..10
     std::uint32_t inputBufferTicks = 64;         ///< 2..4096
     std::uint32_t snapshotHistory = 64;          ///< snapshots kept per client as possible baselines, 2..1024
     std::uint32_t maxCatchUpTicks = 8;           ///< ticks simulated at most per update()
@@ -48,6 +56,7 @@ struct ServerSessionConfig {
             return bad("snapshotRate must be 1..tickRate and divide it");
         }
         if (bytesPerSecondPerClient < 1024) return bad("bytesPerSecondPerClient must be at least 1024");
+        if (!(budgetBurstSeconds >= 0.01 && budgetBurstSeconds <= 10)) return bad("budgetBurstSeconds must be 0.01..10");
         if (snapshotHistory < 2 || snapshotHistory > 1024) return bad("snapshotHistory must be 2..1024");
         if (auto ok = InputBufferConfig{inputBufferTicks}.validate(why); !ok) return ok;
         if (auto ok = lagCompensation.validate(why); !ok) return ok;
@@ -62,11 +71,22 @@ struct ServerClientStats {
     std::uint64_t lateInputs = 0;      ///< inputs that arrived after their tick
     std::uint64_t duplicateInputs = 0; ///< redundant copies (expected)
     std::uint64_t snapshotsSent = 0;
-    std::uint64_t snapshotBytes = 0;
+    std::uint64_t snapshotBytes = 0;   ///< snapshot messages, with their parts' headers
+    std::uint64_t snapshotWireBytes = 0;  ///< what the budget counted: messages with datagram overhead
+    std::uint64_t snapshotsSplit = 0;  ///< snapshots sent as several parts
+    std::uint64_t snapshotParts = 0;   ///< parts sent
     double snapshotBytesPerSecond = 0;
     std::uint32_t baselineAgeTicks = 0; ///< age of the baseline the last snapshot used (0: keyframe)
     std::uint64_t keyframes = 0;
     std::uint64_t budgetLimited = 0;   ///< snapshots that left entities out for the budget
+    std::uint64_t budgetDeferred = 0;  ///< snapshot turns skipped: even the smallest snapshot exceeded the allowance
+};
+
+/// Server-wide figures.
+struct ServerSessionStats {
+    SessionDropStats drops;            ///< every message dropped, by reason
+    std::uint64_t refused = 0;         ///< clients refused for disagreeing terms
+    std::uint64_t snapshotsUnsent = 0; ///< snapshots the codec or the transport refused (QueueFull...)
 };
 
 /// What the game hears from the session.
@@ -116,6 +136,18 @@ public:
         handleNetwork();
     }
 
+    /// Called after every simulated tick with the world of that tick, before its snapshots
+    /// are sent (a recorder, a metrics sampler...). One observer; an empty function removes it.
+    void onTick(std::function<void(const World&)> observer) { tickObserver_ = std::move(observer); }
+
+    /// The terms this server plays by, as its Welcome states them.
+    [[nodiscard]] SessionTerms terms() const noexcept {
+        return {G::Codec::schemaHash(), config_.tickRate, config_.snapshotRate};
+    }
+
+    /// Server-wide figures: dropped messages, refused clients.
+    [[nodiscard]] const ServerSessionStats& sessionStats() const noexcept { return sessionStats_; }
+
     /// Simulates exactly one tick now (tests and tools that drive time themselves).
     void step() {
         const std::uint32_t tick = tick_;
@@ -140,6 +172,7 @@ public:
             history_.record(tick, volumes_);
         }
         ++tick_;
+        if (tickObserver_) tickObserver_(world_);
         sendSnapshots(tick);
     }
 
@@ -187,6 +220,11 @@ private:
         double renderTick = 0;
     };
 
+    struct Sent {
+        World snapshot;
+        std::shared_ptr<const CodecMemory> memory;
+    };
+
     struct ClientState {
         net::ClientId id;
         std::uint64_t playerId = 0;
@@ -194,9 +232,10 @@ private:
         bool hello = false;
         std::optional<std::uint32_t> firstInputTick;  // the oldest tick of the first input packet
         std::unique_ptr<InputBuffer<Buffered>> inputs;
-        std::deque<World> sent;          // what this client was sent, with learned models
+        std::deque<Sent> sent;           // what this client was sent, with what the codec remembered
         std::optional<std::uint32_t> acked;
         PriorityAccumulator priorities;
+        std::optional<detail::ByteBudget> budget;
         ServerClientStats stats;
         std::uint32_t joinedTick = 0;
         std::uint32_t phase = 0;  // which of the ticks between two snapshots is this client's
@@ -220,7 +259,15 @@ private:
                         *InputBuffer<Buffered>::create({config_.inputBufferTicks}));
                     c.joinedTick = tick_;
                     c.phase = nextPhase_++;
+                    // 2 % is left for what else reaches the client: ENet's pings and
+                    // acknowledgements, reliable events.
+                    c.budget.emplace(static_cast<double>(config_.bytesPerSecondPerClient) * 0.98,
+                                     config_.budgetBurstSeconds);
                     clients_.emplace(ev->client.value, std::move(c));
+                    const SessionTerms t = terms();
+                    (void)server_->send(ev->client, net::Channel::Reliable,
+                                        net::encodeMessage(detail::kWelcome,
+                                                           detail::WelcomeMessage{t.schemaHash, t.tickRate, t.snapshotRate}));
                     break;
                 }
                 case net::Event::Type::Disconnected: {
@@ -240,16 +287,26 @@ private:
     }
 
     void onMessage(net::ClientId from, std::span<const std::uint8_t> bytes) {
+        auto& drops = sessionStats_.drops;
         const auto it = clients_.find(from.value);
-        if (it == clients_.end()) return;
+        if (it == clients_.end()) {
+            ++drops.unknownSender;
+            return;
+        }
         ClientState& c = it->second;
         const auto type = net::peekMessageType(bytes);
-        if (!type) return;
+        if (!type) {
+            ++drops.unknownType;
+            return;
+        }
         if (*type == detail::kInput) {
             net::DecodeLimits limits;
             limits.maxElements = detail::kMaxRedundantInputs;
             auto msg = net::decodeMessage<detail::InputMessage<Input>>(detail::kInput, bytes, limits);
-            if (!msg) return;
+            if (!msg) {
+                ++drops.undecodable;
+                return;
+            }
             if (msg->ackTick != 0) {
                 const std::uint32_t ack = msg->ackTick - 1;
                 if (!c.acked || ack > *c.acked) c.acked = ack;
@@ -264,14 +321,43 @@ private:
             }
         } else if (*type == detail::kHello) {
             auto msg = net::decodeMessage<detail::HelloMessage>(detail::kHello, bytes);
-            if (!msg || c.hello) return;
+            if (!msg) {
+                ++drops.undecodable;
+                return;
+            }
+            if (c.hello) {
+                ++drops.unexpected;
+                return;
+            }
+            const SessionTerms theirs{msg->schemaHash, msg->tickRate, msg->snapshotRate};
+            const SessionTerms mine = terms();
+            if (const auto mismatch = compareTerms(mine, theirs); mismatch != SessionMismatch::None) {
+                // Said before the disconnect: the client learns which term differs.
+                ++sessionStats_.refused;
+                (void)server_->send(from, net::Channel::Reliable,
+                                    net::encodeMessage(detail::kRefused,
+                                                       detail::RefusedMessage{static_cast<std::uint8_t>(mismatch),
+                                                                              mine.schemaHash, mine.tickRate,
+                                                                              mine.snapshotRate}));
+                server_->flush();
+                (void)server_->disconnect(from, net::DisconnectReason::Kicked);
+                return;
+            }
             c.hello = true;
             if (!msg->spectator) c.entity = G::spawn(world_, c.playerId);
             events_.push_back(Event{Event::Type::Joined, from, c.playerId, c.entity, {}, {}});
         } else if (*type == detail::kEvent) {
             auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, bytes);
-            if (!msg) return;
+            if (!msg) {
+                ++drops.undecodable;
+                return;
+            }
             events_.push_back(Event{Event::Type::Message, from, c.playerId, c.entity, {}, std::move(msg->data)});
+        } else if (*type == detail::kSnapshot || *type == detail::kSnapshotPart || *type == detail::kWelcome ||
+                   *type == detail::kRefused) {
+            ++drops.unexpected;  // server -> client messages
+        } else {
+            ++drops.unknownType;
         }
     }
 
@@ -279,7 +365,7 @@ private:
     World viewFor(const ClientState& c) const {
         World view;
         view.tick = world_.tick;
-        view.entities.reserve(c.sent.empty() ? 16 : c.sent.back().entities.size() + 8);
+        view.entities.reserve(c.sent.empty() ? 16 : c.sent.back().snapshot.entities.size() + 8);
         if constexpr (HasInterest<G>) {
             if (c.entity) {
                 auto wanted = G::interest(world_, *c.entity);  // asked once per entity, in id order
@@ -300,48 +386,43 @@ private:
         return view;
     }
 
-    const World* sentAt(const ClientState& c, std::uint32_t tick) const {
+    const Sent* sentAt(const ClientState& c, std::uint32_t tick) const {
         for (const auto& s : c.sent) {
-            if (s.tick == tick) return &s;
+            if (s.snapshot.tick == tick) return &s;
         }
         return nullptr;
     }
 
-    /// Keeps the snapshot within the budget. Each entity is shown to this client as it was
-    /// in the last snapshot sent to it (so nothing ever goes back in time), and entities
-    /// whose current state differs from that compete by accumulated priority for the bytes
-    /// left once the unacknowledged changes, which every delta must repeat, are paid for.
-    World limitToBudget(ClientState& c, const World& view, const World* baseline) {
-        const std::size_t budget = config_.bytesPerSecondPerClient / config_.snapshotRate;
-        const World* previous = c.sent.empty() ? nullptr : &c.sent.back();
-        // A rough cost: one byte per field of an entity the client has, two of a new one.
-        auto cost = [](const typename World::State& s, bool known) {
-            const std::size_t fields = G::Codec::schema()[s.index()].size();
-            return known ? 1 + fields : 2 + 2 * fields;
-        };
+    /// Keeps the snapshot within `bitsAllowed`, from what each entity of the full view cost
+    /// in its encoding (`bits`). Each entity is shown to this client as it was in the last
+    /// snapshot sent to it (so nothing ever goes back in time), and entities whose current
+    /// state differs from that compete by accumulated priority for the bits left once the
+    /// entities that must be coded anyway are paid for.
+    World limitToBudget(ClientState& c, const World& view, const World* baseline, const std::vector<std::uint32_t>& bits,
+                        std::size_t bitsAllowed) {
+        const World* previous = c.sent.empty() ? nullptr : &c.sent.back().snapshot;
         std::vector<PriorityCandidate> candidates;
         std::size_t committed = 0;
-        std::size_t wanted = 0;
-        for (const auto& e : view.entities) {
+        for (std::size_t i = 0; i < view.entities.size(); ++i) {
+            const auto& e = view.entities[i];
+            const std::size_t cost = i < bits.size() ? bits[i] : 8;
             const auto* shown = previous ? previous->find(e.id) : nullptr;
             const auto* base = baseline ? baseline->find(e.id) : nullptr;
-            if (shown && !(base && *base == *shown)) committed += cost(*shown, base != nullptr);
-            if (shown && *shown == e.state) continue;
+            if (shown && *shown == e.state) {
+                committed += cost;  // goes as it is
+                continue;
+            }
+            // Left out, it is shown as before: as cheap as "same" when the client has that
+            // state already, else about what its change costs now.
+            if (shown) committed += (base && *base == *shown) ? 1 : cost;
             float priority = 1.0f;
             if constexpr (HasPriority<G>) {
                 if (c.entity) priority = G::priority(world_, *c.entity, e.id);
             }
             if (c.entity && e.id == *c.entity) priority = 1e6f;  // a player always gets itself
-            const std::size_t bytes = cost(e.state, base != nullptr);
-            candidates.push_back({e.id, priority, bytes});
-            wanted += bytes;
+            candidates.push_back({e.id, priority, cost});
         }
-        if (committed + wanted <= budget) {
-            for (const auto& cand : candidates) c.priorities.forget(cand.id);
-            return view;
-        }
-        ++c.stats.budgetLimited;
-        const std::size_t left = budget > committed ? budget - committed : 0;
+        const std::size_t left = bitsAllowed > committed ? bitsAllowed - committed : 0;
         const auto picked = c.priorities.select(candidates, left);
         World limited;
         limited.tick = view.tick;
@@ -356,37 +437,106 @@ private:
         return limited;
     }
 
+    /// One client's snapshot: encoded, wrapped, and its cost on the wire (whole or split).
+    struct Packed {
+        World view;
+        std::shared_ptr<const CodecMemory> memory;
+        std::vector<std::vector<std::uint8_t>> messages;  // one whole message, or its parts
+        std::size_t bytes = 0;                             // the messages
+        std::size_t wireBytes = 0;                         // with their datagram overhead
+        bool split = false;
+    };
+
+    std::optional<Packed> pack(const ClientState& c, World view, const Sent* acked, std::vector<std::uint32_t>* bits) {
+        Packed p;
+        auto body = codec_.encode(acked ? &acked->snapshot : nullptr, view,
+                                  {.baselineMemory = acked ? acked->memory.get() : nullptr, .memory = &p.memory,
+                                   .entityBits = bits});
+        if (!body) return std::nullopt;
+        detail::SnapshotMessage msg;
+        msg.tick = view.tick;
+        msg.entity = c.entity ? *c.entity + 1 : 0;
+        const auto newest = c.inputs->newestTick();
+        msg.inputLead = newest ? static_cast<std::int32_t>(static_cast<std::int64_t>(*newest) - view.tick) : 0;
+        msg.lateInputs = c.inputs->stats().late;
+        msg.missingInputs = c.inputs->stats().missing;
+        msg.body = std::move(*body);
+        auto whole = net::encodeMessage(detail::kSnapshot, msg);
+        // What one unreliable message may hold is the transport's to say.
+        const std::size_t limit = config_.transport.limits.maxUnreliableMessage;
+        if (whole.size() <= limit) {
+            p.messages.push_back(std::move(whole));
+        } else {
+            p.messages = detail::splitSnapshot(view.tick, whole, limit);
+            if (p.messages.empty()) return std::nullopt;
+            p.split = true;
+        }
+        for (const auto& m : p.messages) {
+            p.bytes += m.size();
+            p.wireBytes += detail::unreliableWireBytes(m.size());
+        }
+        p.view = std::move(view);
+        return p;
+    }
+
     /// Snapshots to the clients whose turn it is at `tick`: each client gets one every
     /// tickRate/snapshotRate ticks, and clients are spread over those ticks by their phase
     /// so that the encoding work is shared out evenly rather than landing on one tick.
     void sendSnapshots(std::uint32_t tick) {
         const std::uint32_t interval = config_.tickRate / config_.snapshotRate;
         for (auto& [id, c] : clients_) {
+            c.budget->refill(1.0 / config_.tickRate);
             if (!c.hello || (tick + c.phase) % interval != 0) continue;
-            const World* baseline = c.acked ? sentAt(c, *c.acked) : nullptr;
-            World view = limitToBudget(c, viewFor(c), baseline);
-            std::shared_ptr<const detail::CodecModels> learned;
-            auto body = codec_.encode(baseline, view, &learned);
-            if (!body) continue;
-            view.models = std::move(learned);
-            detail::SnapshotMessage msg;
-            msg.tick = view.tick;
-            msg.entity = c.entity ? *c.entity + 1 : 0;
-            const auto newest = c.inputs->newestTick();
-            msg.inputLead = newest ? static_cast<std::int32_t>(static_cast<std::int64_t>(*newest) - view.tick) : 0;
-            msg.lateInputs = c.inputs->stats().late;
-            msg.missingInputs = c.inputs->stats().missing;
-            msg.body = std::move(*body);
-            const auto bytes = net::encodeMessage(detail::kSnapshot, msg);
-            // Snapshots that fit one datagram go unreliable and newest-wins; larger ones
-            // (keyframes of big worlds) go reliable, which fragments.
-            const auto channel = bytes.size() <= 1200 ? net::Channel::Sequenced : net::Channel::Reliable;
-            if (!server_->send(c.id, channel, bytes)) continue;
+            const Sent* acked = c.acked ? sentAt(c, *c.acked) : nullptr;
+            const World* baseline = acked ? &acked->snapshot : nullptr;
+            World view = viewFor(c);
+            std::vector<std::uint32_t> bits;
+            auto packed = pack(c, view, acked, &bits);
+            if (!packed) {
+                ++sessionStats_.snapshotsUnsent;
+                continue;
+            }
+            const std::size_t allowed = c.budget->available();
+            if (packed->wireBytes > allowed) {
+                // Over the allowance: the entities that matter most, within what it allows,
+                // as the full encoding priced them; then tighter, should the estimate miss.
+                ++c.stats.budgetLimited;
+                double share = 1.0;
+                for (int attempt = 0; attempt < 4 && packed && packed->wireBytes > allowed; ++attempt) {
+                    const double target = static_cast<double>(allowed) * share;
+                    const std::size_t overhead = packed->wireBytes - packed->bytes + 32;  // headers, message fields
+                    const std::size_t bitsAllowed =
+                        target > static_cast<double>(overhead) ? static_cast<std::size_t>(target - overhead) * 8 : 0;
+                    packed = pack(c, limitToBudget(c, view, baseline, bits, bitsAllowed), acked, nullptr);
+                    share *= 0.75;
+                }
+                if (!packed || packed->wireBytes > allowed) {
+                    ++c.stats.budgetDeferred;  // the allowance grows until it fits
+                    continue;
+                }
+            } else {
+                for (const auto& e : view.entities) c.priorities.forget(e.id);
+            }
+            bool queued = true;
+            for (const auto& m : packed->messages) {
+                const auto channel = packed->split ? net::Channel::Unreliable : net::Channel::Sequenced;
+                queued = queued && server_->send(c.id, channel, m).has_value();
+            }
+            if (!queued) {
+                ++sessionStats_.snapshotsUnsent;
+                continue;
+            }
+            c.budget->spend(packed->wireBytes);
             ++c.stats.snapshotsSent;
-            c.stats.snapshotBytes += bytes.size();
-            c.stats.baselineAgeTicks = baseline ? view.tick - baseline->tick : 0;
+            c.stats.snapshotBytes += packed->bytes;
+            c.stats.snapshotWireBytes += packed->wireBytes;
+            if (packed->split) {
+                ++c.stats.snapshotsSplit;
+                c.stats.snapshotParts += packed->messages.size();
+            }
+            c.stats.baselineAgeTicks = baseline ? packed->view.tick - baseline->tick : 0;
             if (!baseline) ++c.stats.keyframes;
-            c.sent.push_back(std::move(view));
+            c.sent.push_back(Sent{std::move(packed->view), std::move(packed->memory)});
             while (c.sent.size() > config_.snapshotHistory) c.sent.pop_front();
         }
     }
@@ -403,6 +553,8 @@ private:
     std::vector<PlayerInput<Input>> inputs_;
     std::vector<HitVolume> volumes_;
     std::uint32_t nextPhase_ = 0;
+    std::function<void(const World&)> tickObserver_;
+    ServerSessionStats sessionStats_;
 };
 
 }  // namespace tickwire::engine

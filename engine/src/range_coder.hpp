@@ -1,5 +1,5 @@
 #pragma once
-// Adaptive binary range coder (the LZMA construction): 12-bit probabilities, carry
+// Internal to the engine library (the snapshot codec's core). Adaptive binary range coder (the LZMA construction): 12-bit probabilities, carry
 // propagation through a cached byte, and a flush that keeps only the bytes the decoder
 // needs. The decoder treats bytes past the end as zero, so the encoder drops trailing
 // zero bytes (at most RangeEncoder::kMaxDroppedZeros); it never reads outside its span.
@@ -11,13 +11,33 @@
 
 namespace tickwire::engine::detail {
 
-/// Probability that the next bit is 0, in 1/4096ths, adapted after each bit.
+/// Probability that the next bit is 0, in 1/4096ths, adapted after each bit: the mean of a
+/// fast estimate (which follows a packet's few dozen decisions) and a slow one (which keeps
+/// what the chain of packets taught).
 struct BitModel {
     static constexpr unsigned kBits = 12;
     static constexpr std::uint32_t kOne = 1u << kBits;
-    static constexpr unsigned kShift = 4;  // fast adaptation: a model sees few bits per packet
-    std::uint16_t p = kOne / 2;
+    static constexpr unsigned kFast = 4;
+    static constexpr unsigned kSlow = 7;
+    std::uint16_t fast = 1u << 15;  // 1/65536ths
+    std::uint16_t slow = 1u << 15;
+
+    /// In 1/4096ths, 1..4095.
+    [[nodiscard]] std::uint32_t p() const noexcept { return (std::uint32_t{fast} + slow) >> 5; }
+    void update(unsigned bit) noexcept {
+        if (bit == 0) {
+            fast = static_cast<std::uint16_t>(fast + ((65536u - fast) >> kFast));
+            slow = static_cast<std::uint16_t>(slow + ((65536u - slow) >> kSlow));
+        } else {
+            fast = static_cast<std::uint16_t>(fast - (fast >> kFast));
+            slow = static_cast<std::uint16_t>(slow - (slow >> kSlow));
+        }
+    }
 };
+
+/// -log2 of a probability in 1/4096ths, in 1/16 bits, by the top 8 bits of the
+/// probability: what coding a decision against a model costs, for estimates only.
+std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept;
 
 class RangeEncoder {
 public:
@@ -26,15 +46,14 @@ public:
     static constexpr std::size_t kMaxDroppedZeros = 12;
 
     void encode(BitModel& model, unsigned bit) {
-        const std::uint32_t bound = (range_ >> BitModel::kBits) * model.p;
+        const std::uint32_t bound = (range_ >> BitModel::kBits) * model.p();
         if (bit == 0) {
             range_ = bound;
-            model.p = static_cast<std::uint16_t>(model.p + ((BitModel::kOne - model.p) >> BitModel::kShift));
         } else {
             low_ += bound;
             range_ -= bound;
-            model.p = static_cast<std::uint16_t>(model.p - (model.p >> BitModel::kShift));
         }
+        model.update(bit);
         normalize();
     }
 
@@ -113,18 +132,17 @@ public:
     }
 
     unsigned decode(BitModel& model) noexcept {
-        const std::uint32_t bound = (range_ >> BitModel::kBits) * model.p;
+        const std::uint32_t bound = (range_ >> BitModel::kBits) * model.p();
         unsigned bit;
         if (code_ < bound) {
             range_ = bound;
-            model.p = static_cast<std::uint16_t>(model.p + ((BitModel::kOne - model.p) >> BitModel::kShift));
             bit = 0;
         } else {
             code_ -= bound;
             range_ -= bound;
-            model.p = static_cast<std::uint16_t>(model.p - (model.p >> BitModel::kShift));
             bit = 1;
         }
+        model.update(bit);
         normalize();
         return bit;
     }

@@ -1,0 +1,167 @@
+#include "transforms.hpp"
+
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+namespace tickwire::bench {
+
+using net::Error;
+using net::fail;
+using net::Result;
+
+namespace {
+
+constexpr char kMagic[4] = {'T', 'W', 'T', 'R'};
+constexpr std::uint16_t kVersion = 1;
+constexpr std::size_t kHeaderBytes = 4 + 2 + 4 + 2 + 8 + 8 + 1 + 4;
+constexpr std::size_t kRecordBytes = 7 * 4;
+
+struct FileCloser {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+void put(std::vector<unsigned char>& out, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+
+std::uint64_t get(const unsigned char* p, int bytes) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+    return v;
+}
+
+bool headerValid(const TransformRecording& r) {
+    return r.frameRate >= 1 && r.frameRate <= 1000 && std::isfinite(r.positionResolution) &&
+           r.positionResolution > 0 && std::isfinite(r.positionLimit) && r.positionLimit > 0 &&
+           2 * r.positionLimit / r.positionResolution < 4e9 && r.rotationBits >= 2 && r.rotationBits <= 30 &&
+           r.bodies >= 1 && r.bodies <= 100000;
+}
+
+const char* invalidRecord(const TransformRecording& r, const TransformRecord& t) {
+    const std::uint32_t pmax = r.positionMax();
+    const std::uint32_t cmax = (std::uint32_t{1} << r.rotationBits) - 1;
+    for (auto p : t.position) {
+        if (p > pmax) return "position";
+    }
+    if (t.largest > 3) return "largest";
+    for (auto c : t.rotation) {
+        if (c > cmax) return "rotation";
+    }
+    return nullptr;
+}
+
+void say(std::string* why, std::string text) {
+    if (why) *why = std::move(text);
+}
+
+}  // namespace
+
+std::uint32_t TransformRecording::positionMax() const {
+    return static_cast<std::uint32_t>(std::ceil(2 * positionLimit / positionResolution - 1e-9));
+}
+
+Result<TransformRecording> readTransformFile(const std::string& path, std::size_t maxFrames, std::string* why) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        say(why, path + ": not a readable regular file");
+        return fail(Error::IoError);
+    }
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) return fail(Error::IoError);
+    FilePtr file(std::fopen(path.c_str(), "rb"));
+    if (!file) return fail(Error::IoError);
+    unsigned char h[kHeaderBytes];
+    if (size < kHeaderBytes || std::fread(h, 1, kHeaderBytes, file.get()) != kHeaderBytes) {
+        say(why, "shorter than the header");
+        return fail(Error::Malformed);
+    }
+    if (std::memcmp(h, kMagic, 4) != 0) {
+        say(why, "not a transform recording (no TWTR magic)");
+        return fail(Error::Malformed);
+    }
+    if (get(h + 4, 2) != kVersion) {
+        say(why, "version " + std::to_string(get(h + 4, 2)) + "; this build reads version 1");
+        return fail(Error::UnsupportedVersion);
+    }
+    TransformRecording r;
+    r.bodies = static_cast<std::uint32_t>(get(h + 6, 4));
+    r.frameRate = static_cast<std::uint32_t>(get(h + 10, 2));
+    r.positionResolution = std::bit_cast<double>(get(h + 12, 8));
+    r.positionLimit = std::bit_cast<double>(get(h + 20, 8));
+    r.rotationBits = h[28];
+    const std::uint64_t frames = get(h + 29, 4);
+    if (!headerValid(r)) {
+        say(why, "header values out of range");
+        return fail(Error::Malformed);
+    }
+    if (frames > maxFrames) {
+        say(why, std::to_string(frames) + " frames exceed the limit of " + std::to_string(maxFrames));
+        return fail(Error::LimitExceeded);
+    }
+    if (size != kHeaderBytes + frames * r.bodies * kRecordBytes) {
+        say(why, "size does not match " + std::to_string(frames) + " frames of " + std::to_string(r.bodies) + " bodies");
+        return fail(Error::Malformed);
+    }
+    std::vector<unsigned char> buffer(r.bodies * kRecordBytes);
+    r.frames.resize(frames);
+    for (std::size_t f = 0; f < frames; ++f) {
+        if (std::fread(buffer.data(), 1, buffer.size(), file.get()) != buffer.size()) return fail(Error::IoError);
+        auto& frame = r.frames[f];
+        frame.resize(r.bodies);
+        for (std::size_t b = 0; b < r.bodies; ++b) {
+            const unsigned char* p = buffer.data() + b * kRecordBytes;
+            TransformRecord& t = frame[b];
+            for (int i = 0; i < 3; ++i) t.position[i] = static_cast<std::uint32_t>(get(p + 4 * i, 4));
+            t.largest = static_cast<std::uint32_t>(get(p + 12, 4));
+            for (int i = 0; i < 3; ++i) t.rotation[i] = static_cast<std::uint32_t>(get(p + 16 + 4 * i, 4));
+            if (const char* bad = invalidRecord(r, t)) {
+                say(why, "frame " + std::to_string(f) + " body " + std::to_string(b) + ": " + bad + " out of range");
+                return fail(Error::Malformed);
+            }
+        }
+    }
+    return r;
+}
+
+Result<void> writeTransformFile(const std::string& path, const TransformRecording& r) {
+    if (!headerValid(r) || r.frames.size() > UINT32_MAX) return fail(Error::InvalidArgument);
+    for (const auto& frame : r.frames) {
+        if (frame.size() != r.bodies) return fail(Error::InvalidArgument);
+        for (const auto& t : frame) {
+            if (invalidRecord(r, t)) return fail(Error::InvalidArgument);
+        }
+    }
+    FilePtr file(std::fopen(path.c_str(), "wb"));
+    if (!file) return fail(Error::IoError);
+    std::vector<unsigned char> out;
+    out.insert(out.end(), kMagic, kMagic + 4);
+    put(out, kVersion, 2);
+    put(out, r.bodies, 4);
+    put(out, r.frameRate, 2);
+    put(out, std::bit_cast<std::uint64_t>(r.positionResolution), 8);
+    put(out, std::bit_cast<std::uint64_t>(r.positionLimit), 8);
+    put(out, r.rotationBits, 1);
+    put(out, r.frames.size(), 4);
+    bool ok = std::fwrite(out.data(), 1, out.size(), file.get()) == out.size();
+    for (const auto& frame : r.frames) {
+        out.clear();
+        for (const auto& t : frame) {
+            for (auto p : t.position) put(out, p, 4);
+            put(out, t.largest, 4);
+            for (auto c : t.rotation) put(out, c, 4);
+        }
+        ok = ok && std::fwrite(out.data(), 1, out.size(), file.get()) == out.size();
+    }
+    if (std::fclose(file.release()) != 0 || !ok) {
+        std::remove(path.c_str());
+        return fail(Error::IoError);
+    }
+    return {};
+}
+
+}  // namespace tickwire::bench
