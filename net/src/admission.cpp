@@ -155,6 +155,7 @@ std::vector<std::uint8_t> Admission::onResponse(const Address& from, std::span<c
     entry.serverNonce = cookie.serverNonce;
     entry.link = std::make_unique<SealedLink>(keys);
     entry.sinceMs = nowMs;
+    entry.lastHeardMs = nowMs;
     tokenUses_[entry.tag] = TokenUse{from, request.expireTime};
     usedCookies_[cookie.serverNonce] = cookie.timeMs;
     entry.token = std::move(*token);
@@ -199,7 +200,12 @@ void Admission::disconnected(const Address& from, std::uint64_t clientId, std::u
 std::vector<Address> Admission::prune(std::uint64_t nowMs, std::uint64_t unixSeconds) {
     std::vector<Address> forgotten;
     for (auto it = allowed_.begin(); it != allowed_.end();) {
-        if (nowMs > it->second.sinceMs + config_.handshakeTimeoutMs) {
+        // Forgotten once the client has fallen silent for the handshake timeout, as long as
+        // ENet's CONNECT / VERIFY_CONNECT exchange keeps it talking, though never after four
+        // timeouts: a peer whose VERIFY_CONNECT was lost a few times must not be dropped
+        // while its client already counts itself connected.
+        const Allowed& a = it->second;
+        if (nowMs > a.lastHeardMs + config_.handshakeTimeoutMs || nowMs > a.sinceMs + 4 * config_.handshakeTimeoutMs) {
             forgotten.push_back(it->first);
             it = allowed_.erase(it);
         } else {

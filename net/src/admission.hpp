@@ -43,7 +43,8 @@ struct Allowed {
     AttemptNonce clientNonce{};
     AttemptNonce serverNonce{};
     std::unique_ptr<SealedLink> link;  // the connection's keys; moves to the Connection
-    std::uint64_t sinceMs = 0;
+    std::uint64_t sinceMs = 0;      // when the RESPONSE was accepted
+    std::uint64_t lastHeardMs = 0;  // the last authentic datagram of this attempt
 };
 
 class Admission {

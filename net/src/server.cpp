@@ -75,6 +75,7 @@ struct Server::Impl final : Host {
                 ++stats_.dropped[static_cast<std::size_t>(Drop::BadConnect)];
                 return std::nullopt;
             }
+            entry->lastHeardMs = now;
             return datagram.size() - kTagSize;
         }
         admission.count(Rejection::NoToken);
