@@ -48,6 +48,7 @@ dict_of() {
     token|token_private) echo tests/fuzz/token.dict ;;
     handshake_*) echo tests/fuzz/handshake.dict ;;
     sealed_datagram|batch) echo tests/fuzz/datagram.dict ;;
+    replay) echo tests/fuzz/replay.dict ;;
     *) echo "" ;;
   esac
 }

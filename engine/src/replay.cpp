@@ -298,7 +298,8 @@ Result<ReplayScan> scanReplay(const std::string& path, std::string* why) {
         e.events = static_cast<std::uint32_t>(get(*head, 20, 4));
         e.payloadBytes = static_cast<std::uint32_t>(get(*head, 24, 4));
         const auto payloadCrc = static_cast<std::uint32_t>(get(*head, 28, 4));
-        if (e.sequence != sequence || e.payloadBytes > kReplayMaxChunkBytes || e.lastTick < e.firstTick ||
+        if (e.sequence != sequence || e.payloadBytes > kReplayMaxChunkBytes || e.frames > kReplayMaxChunkFrames ||
+            e.lastTick < e.firstTick ||
             (!scan.chunks.empty() && e.firstTick < scan.chunks.back().lastTick)) {
             stop("out of sequence or out of range");
             break;

@@ -754,7 +754,8 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
     // type's default state.
     std::uint64_t count = added.size();
     codeCount(ops, m.count, count);
-    if (decoding && count + kept.size() > config.maxEntities) {
+    // Compared without adding: a count near 2^64 would wrap the sum past the check.
+    if (decoding && (kept.size() > config.maxEntities || count > config.maxEntities - kept.size())) {
         error = Error::LimitExceeded;
         return false;
     }

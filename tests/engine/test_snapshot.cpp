@@ -1,3 +1,4 @@
+#include <tickwire/engine/bit_stream.hpp>
 #include <tickwire/engine/quantize.hpp>
 #include <tickwire/engine/snapshot.hpp>
 
@@ -238,6 +239,40 @@ TEST_CASE("a packet with more entities than the decoder allows is refused") {
     REQUIRE(bytes);
     CHECK(small.decode(nullptr, *bytes).error() == Error::LimitExceeded);
     CHECK(small.encode(nullptr, world).error() == Error::InvalidArgument);
+}
+
+TEST_CASE("an addition count that would wrap the entity limit is refused before anything is built") {
+    // A bit-packed delta keeping both entities of its baseline, whose count of additions
+    // is the largest the format can say (2^64 - 2): added to the two kept entities it wraps
+    // to 0, which once passed the limit check and decoded entities until the bytes ran out.
+    Codec codec({.maxEntities = 8, .entropyCoding = false, .chainModels = false});
+    World base;
+    base.tick = 10;
+    base.set(1, Rock{});
+    base.set(2, Rock{});
+    World same = base;
+    same.tick = 11;
+    std::vector<std::uint32_t> bits;
+    const auto packet = codec.encode(&base, same, {.entityBits = &bits});
+    REQUIRE(packet);
+    const auto header = Codec::peekHeader(*packet);
+    REQUIRE(header);
+    // Bit-packed: every decision is one bit, least significant first; the kept entities'
+    // bits come first, then the count.
+    std::size_t kept = 0;
+    for (const auto b : bits) kept += b;
+    BitWriter body;
+    BitReader original{std::span<const std::uint8_t>(*packet).subspan(header->headerBytes)};
+    for (std::size_t i = 0; i < kept; ++i) body.write(*original.read(1), 1);
+    for (int i = 0; i < 63; ++i) body.write(1, 1);  // the count's width: 64 bits
+    body.write((std::uint64_t{1} << 63) - 1, 63);     // its value: 2^64 - 2
+    for (int i = 0; i < 64; ++i) body.write(0, 8);     // then entities made of zeros
+    std::vector<std::uint8_t> hostile(packet->begin(), packet->begin() + static_cast<std::ptrdiff_t>(header->headerBytes));
+    const auto tail = body.finish();
+    hostile.insert(hostile.end(), tail.begin(), tail.end());
+    const auto decoded = codec.decode(&base, hostile);
+    REQUIRE_FALSE(decoded);
+    CHECK(decoded.error() == Error::LimitExceeded);
 }
 
 TEST_CASE("entities out of id order are refused by the encoder") {

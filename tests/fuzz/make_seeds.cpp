@@ -4,10 +4,13 @@
 // ALLOWED, a sealed CONNECT, a batch of each form, a message), so the fuzzer starts from
 // the deep paths instead of finding its way through the seals.
 
+#include "engine_types.hpp"
 #include "message_types.hpp"
 #include "sealed_token.hpp"
 
 #include "handshake.hpp"
+
+#include <tickwire/engine/replay.hpp>
 
 #include <enet/enet.h>
 
@@ -15,6 +18,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <random>
 #include <string>
 
 using namespace tickwire;
@@ -76,6 +81,101 @@ std::vector<std::uint8_t> connectCommand(std::uint32_t connectId) {
     std::vector<std::uint8_t> b(sizeof c);
     std::memcpy(b.data(), &c, sizeof c);
     return b;
+}
+
+/// Bytes that fuzz::world() reads as a world of `count` entities (at most kMaxEntities).
+std::vector<std::uint8_t> worldBytes(std::mt19937& rng, std::size_t count, std::uint16_t tick) {
+    std::vector<std::uint8_t> b = {static_cast<std::uint8_t>(tick), static_cast<std::uint8_t>(tick >> 8),
+                                   static_cast<std::uint8_t>(count)};
+    for (std::size_t i = 0; i < count; ++i) {
+        b.push_back(static_cast<std::uint8_t>(rng() % 3));  // id gap
+        // up to 22 bytes per entity are read; the rest is cut by worldFrom()
+        b.push_back(static_cast<std::uint8_t>(i % 3));     // type
+        for (int k = 0; k < 24; ++k) b.push_back(static_cast<std::uint8_t>(rng()));
+    }
+    return b;
+}
+
+/// The world fuzz::world() builds from `bytes`; `bytes` is cut to what it read, so that
+/// the next world's bytes follow directly.
+std::pair<fuzz::World, std::size_t> worldFrom(std::vector<std::uint8_t>& bytes) {
+    fuzz::Input in(bytes.data(), bytes.size());
+    fuzz::World w = fuzz::world(in);
+    const std::size_t used = bytes.size() - in.remaining();
+    bytes.resize(used);
+    return {std::move(w), used};
+}
+
+/// The engine targets' seeds: packets of the codec itself, and a replay as the writer
+/// leaves it.
+void engineSeeds(const fs::path& dir) {
+    std::mt19937 rng(7);
+    int n = 0;
+    int r = 0;
+    for (std::uint8_t mode : {0, 1, 2, 3, 4, 5}) {
+        const fuzz::Codec codec(fuzz::codecConfig(mode));
+        for (std::size_t count : {std::size_t{3}, std::size_t{20}, fuzz::kMaxEntities}) {
+            // snapshot: mode, A, B, then C coded against B with B's memory (or a keyframe).
+            auto bytesA = worldBytes(rng, count, 100);
+            auto bytesB = worldBytes(rng, count, 106);
+            auto bytesC = worldBytes(rng, count / 2 + 1, 112);
+            const auto a = worldFrom(bytesA).first;
+            const auto b = worldFrom(bytesB).first;
+            const auto c = worldFrom(bytesC).first;
+            std::shared_ptr<const engine::CodecMemory> memoryA, memoryB;
+            engine::EncodeOptions first;
+            first.memory = &memoryA;
+            (void)codec.encode(nullptr, a, first);
+            engine::EncodeOptions second;
+            second.baselineMemory = memoryA.get();
+            second.memory = &memoryB;
+            (void)codec.encode(&a, b, second);
+            engine::EncodeOptions third;
+            third.baselineMemory = memoryB.get();
+            const bool keyframe = (mode & 4) != 0;
+            auto packet = codec.encode(keyframe ? nullptr : &b, c, third);
+            Seed s;
+            s.u8(mode).raw(bytesA).raw(bytesB).raw(*packet);
+            write(dir, "snapshot", n, s.bytes);
+            // snapshot_roundtrip: mode and three worlds.
+            Seed t;
+            t.u8(mode);
+            if ((mode & 4) != 0) t.u8(200);  // the packet cap
+            t.raw(bytesA).raw(bytesB).raw(bytesC);
+            write(dir, "snapshot_roundtrip", n++, t.bytes);
+        }
+    }
+    // replay: files as ReplayWriter leaves them, closed (indexed) and cut short.
+    const fs::path file = dir / "replay.tmp";
+    for (std::uint32_t chunkTicks : {5u, 60u}) {
+        {
+            engine::ReplayWriterConfig config;
+            config.chunkTicks = chunkTicks;
+            auto writer = std::move(*engine::ReplayWriter<fuzz::Codec>::create(file.string(), {.game = "fuzz"}, config));
+            for (std::uint16_t tick = 1; tick <= 20; ++tick) {
+                auto bytes = worldBytes(rng, 6, tick);
+                auto w = worldFrom(bytes).first;
+                w.tick = tick;
+                (void)writer->addFrame(w);
+                if (tick % 4 == 0) {
+                    const std::vector<std::uint8_t> event = {1, 2, static_cast<std::uint8_t>(tick)};
+                    (void)writer->addEvent(tick, event);
+                }
+            }
+            (void)writer->close();
+        }
+        std::ifstream in(file, std::ios::binary);
+        std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (std::uint8_t mode : {0, 1}) {
+            Seed s;
+            s.u8(mode).raw(bytes);
+            write(dir, "replay", r++, s.bytes);
+        }
+        Seed cut;
+        cut.u8(1).raw(std::span(bytes.data(), bytes.size() * 2 / 3));
+        write(dir, "replay", r++, cut.bytes);
+    }
+    fs::remove(file);
 }
 
 }  // namespace
@@ -178,5 +278,7 @@ int main(int argc, char** argv) {
         for (auto& in : e.inners) in.ids = {1, 200, 70000};
         write(dir, "messages", n++, net::encodeMessage(7, e));
     }
+
+    engineSeeds(dir);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <tickwire/engine/snapshot.hpp>
 #include <tickwire/net/result.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +38,9 @@ inline constexpr std::uint32_t kReplayMaxChunkBytes = 64u << 20;
 /// that would decode to more (a small file can describe a great many unchanged frames), and
 /// the writer starts a new chunk before reaching it.
 inline constexpr std::size_t kReplayMaxChunkEntities = 1u << 20;
+/// Most frames in one chunk: a chunk spans at most ReplayWriterConfig::chunkTicks ticks
+/// (100,000 at most), one frame per tick; a reader refuses a chunk that claims more.
+inline constexpr std::uint32_t kReplayMaxChunkFrames = 100000;
 /// Most bytes of a game id.
 inline constexpr std::size_t kReplayMaxGameId = 32;
 
@@ -329,18 +333,28 @@ public:
         while (pos < payload->size()) {
             auto record = detail::readReplayRecord(*payload, pos);
             if (!record) return fail(record.error());
+            // No more records than the chunk's header announced are kept.
+            if (record->kind == detail::ReplayRecord::Event ? chunk.events.size() >= chunk.entry.events
+                                                            : chunk.frames.size() >= chunk.entry.frames) {
+                return fail(Error::Malformed);
+            }
             if (record->kind == detail::ReplayRecord::Event) {
                 chunk.events.push_back({record->tick, {record->bytes.begin(), record->bytes.end()}});
                 continue;
             }
             const bool keyframe = record->kind == detail::ReplayRecord::Keyframe;
             if (keyframe != chunk.frames.empty()) return fail(Error::Malformed);  // one keyframe, first
-            auto world = codec_.decode(keyframe ? nullptr : &chunk.frames.back(), record->bytes);
+            // The chunk's limit is the decoder's limit for this frame, so that no frame is
+            // built past it (a delta of a few bytes can repeat every entity of its baseline).
+            SnapshotCodecConfig limited = codec_.config();
+            const std::size_t room = kReplayMaxChunkEntities - entities;
+            if (room == 0) return fail(Error::LimitExceeded);
+            limited.maxEntities = std::min(limited.maxEntities, room);
+            auto world = Codec(limited).decode(keyframe ? nullptr : &chunk.frames.back(), record->bytes);
             if (!world) return fail(world.error() == Error::LimitExceeded ? Error::LimitExceeded : Error::Malformed);
             if (world->tick != record->tick) return fail(Error::Malformed);
             if (!chunk.frames.empty() && world->tick <= chunk.frames.back().tick) return fail(Error::Malformed);
             entities += world->entities.size();
-            if (entities > kReplayMaxChunkEntities) return fail(Error::LimitExceeded);
             chunk.frames.push_back(std::move(*world));
             chunk.frameBytes.push_back(record->bytes.size());
         }
