@@ -36,6 +36,7 @@ struct BotFigures {
     std::uint64_t stalls = 0;            ///< frames with no snapshot to interpolate towards
     double rttMsSum = 0;                 ///< sum of rttSamples RTT readings, ms
     std::uint64_t rttSamples = 0;
+    double lossPctSum = 0;               ///< sum of rttSamples readings of the loss on the way in, percent
     std::uint64_t udpBytesIn = 0;        ///< every UDP byte received (handshake, ENet, payload)
     std::uint64_t udpBytesOut = 0;
     double connectedSeconds = 0;         ///< from joining to the last update (or disconnect)
@@ -87,11 +88,13 @@ public:
             figures_.kills = me->score.get();
             figures_.deaths = me->deaths.get();
         }
-        // One RTT reading per second: a mean over time, not over frames.
+        // One RTT and loss reading per second (each covers the last second): a mean over
+        // time, not over frames.
         if (nowSeconds >= nextRttSample_) {
             nextRttSample_ = nowSeconds + 1.0;
             if (auto s = session_->transport().stats()) {
                 figures_.rttMsSum += s->rttMs;
+                figures_.lossPctSum += s->lossPct;
                 ++figures_.rttSamples;
             }
         }
