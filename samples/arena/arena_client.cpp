@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
     double frameRate = 60;
     bool json = false;
     bool view = false;
+    bool spectate = false;
     bool ghost = false;
     std::string screenshot;
     int width = 1024, height = 768;
@@ -145,6 +146,9 @@ int main(int argc, char** argv) {
     app.add_option("--fps", frameRate, "Frames per second each bot updates at")
         ->type_name("HZ")->check(tickwire::cli::range(10.0, 1000.0))->capture_default_str();
     app.add_flag("--json", json, "Print the summary as one JSON object, the last line on stdout");
+    app.add_flag("--spectate", spectate,
+                 "Watch instead of playing: one spectator connection, to arena-server or to a recorded match "
+                 "served by tickwire-replay play (with --view: in a window)");
     app.add_flag("--view", view,
                  "Open a window on the first bot's client: predicted self, interpolated others and a net "
                  "overlay (G toggles the server's ghost, Esc quits); needs a display");
@@ -186,6 +190,7 @@ int main(int argc, char** argv) {
     }
     if (keyFile.empty() && tokenFile.empty()) return fail(kExitUsage, "give --key KEYFILE (development) or --token TOKENFILE");
     if (!tokenFile.empty() && bots != 1) return fail(kExitUsage, "--token admits one player: use --bots 1");
+    if (spectate && bots != 1) return fail(kExitUsage, "--spectate watches with one connection: leave out --bots");
 
     std::vector<net::ConnectToken> tokens;
     if (!tokenFile.empty()) {
@@ -208,7 +213,9 @@ int main(int argc, char** argv) {
     for (auto& token : tokens) {
         engine::ClientSessionConfig config;
         config.tickRate = tickRate;
-        config.snapshotRate = snapshotRate;
+        // A spectator takes whatever the server sends: a live match, or a playback of every tick.
+        config.snapshotRate = spectate ? 0 : snapshotRate;
+        config.spectator = spectate;
         config.transport.token = token;
         if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
             return fail(kExitUsage, "--server: the token is not valid for " + server->toString());
@@ -267,7 +274,7 @@ int main(int argc, char** argv) {
         if (!rateChecked && fleet[0]->match()) {
             rateChecked = true;
             const auto& m = *fleet[0]->match();
-            if (m.tickRate != tickRate || m.snapshotRate != snapshotRate) {
+            if (m.tickRate != tickRate || (!spectate && m.snapshotRate != snapshotRate)) {
                 return fail(kExitUsage, "the server runs at " + std::to_string(m.tickRate) + " Hz with " +
                             std::to_string(m.snapshotRate) + " snapshots/s: pass --tick-rate " +
                             std::to_string(m.tickRate) + " --snapshot-rate " + std::to_string(m.snapshotRate));
@@ -326,8 +333,8 @@ int main(int argc, char** argv) {
     const double stallPct = frames > 0 ? static_cast<double>(stalls) * 100.0 / static_cast<double>(frames) : 0.0;
     const double rttMean = rttSamples > 0 ? rttSum / static_cast<double>(rttSamples) : 0.0;
     const double lossMean = rttSamples > 0 ? lossSum / static_cast<double>(rttSamples) : 0.0;
-    std::printf("arena-client: %zu bots for %.1f s: %zu connected, %zu disconnected, %zu never joined\n", fleet.size(),
-                elapsed, connected, disconnects, neverJoined);
+    std::printf("arena-client: %zu %s for %.1f s: %zu connected, %zu disconnected, %zu never joined\n", fleet.size(),
+                spectate ? "spectator" : "bots", elapsed, connected, disconnects, neverJoined);
     std::printf("  game:    %llu hits, %llu kills, %llu deaths\n", static_cast<unsigned long long>(hits),
                 static_cast<unsigned long long>(kills), static_cast<unsigned long long>(deaths));
     // Bandwidth in kbit/s (1000 bits per second), as everywhere in the sample and the tools.
