@@ -47,6 +47,9 @@ for key in bots connected disconnects hits kills prediction_corrections interp_s
 done
 echo "$last" | grep -q '"connected":4,' || fail "not every bot connected: $last"
 echo "$last" | grep -q '"disconnects":0,' || fail "a bot was disconnected: $last"
+# The human summary: loss measured on the way in, and bandwidth in kbit/s like every other figure.
+grep -q "network: rtt [0-9.]* ms mean, loss [0-9.]* % in, [0-9.]* kbit/s in and [0-9.]* kbit/s out per bot" \
+  "$work/client.out" || fail "the summary gives no loss or no kbit/s: $(cat "$work/client.out")"
 [ "$(head -c 8 "$work/shot.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "the screenshot is not a PNG"
 
 # A bot beyond --max-players is turned away, and the client says so with its exit code.
