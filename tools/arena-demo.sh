@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # The sample arena for a person to watch: a server key, arena-server, a link simulator
 # (80 ms round trip, 2% loss each way) and 16 bots playing for 30 s (or until Ctrl-C),
-# then the bots' summary and the server's figures.
+# then a short summary of what the bots and the server measured.
 #
-# Usage: tools/arena-demo.sh BUILD_DIR [SECONDS] [BOTS]   (tools/dev.sh demo runs it on build/)
+# Usage: tools/arena-demo.sh [--json] BUILD_DIR [SECONDS] [BOTS]   (tools/dev.sh demo runs it
+# on build/). --json also prints the bots' and the server's figures as JSON objects.
 set -euo pipefail
 
-if [ $# -lt 1 ] || [ $# -gt 3 ]; then
-  echo "usage: $0 BUILD_DIR [SECONDS] [BOTS]" >&2
+json=0
+args=()
+for arg in "$@"; do
+  if [ "$arg" = --json ]; then json=1; else args+=("$arg"); fi
+done
+if [ ${#args[@]} -lt 1 ] || [ ${#args[@]} -gt 3 ]; then
+  echo "usage: $0 [--json] BUILD_DIR [SECONDS] [BOTS]" >&2
   exit 2
 fi
-build=$1
-seconds=${2:-30}
-bots=${3:-16}
+build=${args[0]}
+seconds=${args[1]:-30}
+bots=${args[2]:-16}
 token_tool=$build/tools/tickwire-token
 netsim=$build/tools/tickwire-netsim
 server_bin=$build/samples/arena/arena-server
@@ -50,10 +56,14 @@ die() {
   done
   exit 1
 }
-# Waits up to 5 s for a line matching $2 in file $1 while process $3 lives.
-wait_for() {
-  for _ in $(seq 50); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
+# Waits up to 10 s for process $3 to write a line naming the port it took ("listening on
+# ADDR:PORT", "relaying ADDR:PORT") into file $1, whose words before the address are $2;
+# prints the port.
+port_of() {
+  local p
+  for _ in $(seq 100); do
+    p=$(sed -n "s/.*$2 [0-9.]*:\([0-9]*\).*/\1/p" "$1" 2>/dev/null | head -n 1)
+    [ -n "$p" ] && { echo "$p"; return 0; }
     kill -0 "$3" 2>/dev/null || return 1
     sleep 0.1
   done
@@ -76,25 +86,17 @@ heading "1. A server key (the secret a matchmaker and its servers share)"
 "$token_tool" keygen --out "$work/server.key"
 
 heading "2. arena-server and a link simulator in front of it"
-server_pid=""
-for attempt in 0 1 2 3 4; do
-  port=$((41000 + ($$ + attempt * 17) % 1000))
-  # The server's status line goes to this terminal; its figures (JSON) to a file.
-  timeout $((seconds + 120)) "$server_bin" --port "$port" --key "$work/server.key" --max-players 32 --json \
-    >"$work/server.out" 2> >(tee "$work/server.err" >&2) &
-  server_pid=$!
-  wait_for "$work/server.err" listening "$server_pid" && break
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-done
-[ -n "$server_pid" ] || die "arena-server did not start"
+# Port 0: the system gives free ports, and each program names the one it took.
+timeout $((seconds + 120)) "$server_bin" --port 0 --key "$work/server.key" --max-players 32 --json \
+  >"$work/server.out" 2> >(tee "$work/server.err" >&2) &
+server_pid=$!
 pids+=("$server_pid")
-relay_port=$((port + 1000))
-timeout $((seconds + 120)) "$netsim" --listen "$relay_port" --forward "127.0.0.1:$port" \
+port=$(port_of "$work/server.err" "listening on" "$server_pid") || die "arena-server did not start"
+timeout $((seconds + 120)) "$netsim" --listen 0 --forward "127.0.0.1:$port" \
   --latency 40 --loss 2 --seed 7 >"$work/netsim.out" 2>"$work/netsim.err" &
 netsim_pid=$!
 pids+=("$netsim_pid")
-wait_for "$work/netsim.err" relaying "$netsim_pid" || die "tickwire-netsim did not start"
+relay_port=$(port_of "$work/netsim.err" relaying "$netsim_pid") || die "tickwire-netsim did not start"
 echo "relay 127.0.0.1:$relay_port -> 127.0.0.1:$port: 40 ms each way (80 ms round trip), 2% loss"
 
 heading "3. $bots bots for $seconds s through the relay (Ctrl-C ends the match early)"
@@ -119,13 +121,22 @@ stop "$server_pid" || server_status=$?
 stop "$netsim_pid" || true
 echo
 
-heading "The bots' summary"
-cat "$work/client.out"
-echo "server figures (last stdout line, JSON):"
-tail -n 1 "$work/server.out" | sed 's/^/  /'
-
 [ "$client_status" -eq 0 ] || die "arena-client exited with status $client_status"
 [ "$server_status" -eq 0 ] || die "arena-server exited with status $server_status"
 tail -n 1 "$work/client.out" | grep -q "\"connected\":$bots," || die "not every bot joined"
 tail -n 1 "$work/server.out" | grep -q '^{.*"tick_ms_p99":' || die "the server's last line is not its JSON figures"
+
+# A number from a one-line JSON object: field FILE NAME.
+field() { tail -n 1 "$1" | sed -n "s/.*\"$2\":\([-0-9.eE+]*\).*/\1/p"; }
+heading "Summary"
+# The bots' own summary is every line but the JSON one.
+sed '$d' "$work/client.out"
+printf 'server:  %s players at most, tick %.2f ms p50 and %.2f ms p99, %.0f kbit/s out per player, %.0f %% of a CPU\n' \
+  "$(field "$work/server.out" players_peak)" "$(field "$work/server.out" tick_ms_p50)" \
+  "$(field "$work/server.out" tick_ms_p99)" "$(awk "BEGIN { print $(field "$work/server.out" bytes_per_s_per_client) * 8 / 1000 }")" \
+  "$(field "$work/server.out" server_cpu_pct)"
+if [ "$json" = 1 ]; then
+  echo "bots (JSON):   $(tail -n 1 "$work/client.out")"
+  echo "server (JSON): $(tail -n 1 "$work/server.out")"
+fi
 heading "Done: $bots bots played for ${seconds} s"

@@ -47,20 +47,17 @@ heading "1. A server key (the secret a matchmaker and its servers share)"
 "$token_tool" keygen --out "$work/server.key"
 
 heading "2. echo-server"
-# A port that differs between runs; if it is taken, try the next few.
-for attempt in 0 1 2 3 4; do
-  port=$((40000 + ($$ + attempt * 13) % 1000))
-  timeout 300 "$server_bin" --port "$port" --key "$work/server.key" >"$work/server.out" 2>"$work/server.err" &
-  server_pid=$!
-  for _ in $(seq 50); do
-    grep -q listening "$work/server.out" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  grep -q listening "$work/server.out" && break
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+# Port 0: the system gives a free port, and the server's first line names it.
+timeout 300 "$server_bin" --port 0 --key "$work/server.key" >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/^echo-server listening on [0-9.]*:\([0-9]*\)$/\1/p' "$work/server.out" 2>/dev/null)
+  [ -n "$port" ] && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
 done
+[ -n "$port" ] || server_pid=""
 [ -n "$server_pid" ] || die "echo-server did not start"
 cat "$work/server.out"
 echo "tokens must name 127.0.0.1:$port (its public address)"

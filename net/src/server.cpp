@@ -281,6 +281,12 @@ Result<std::unique_ptr<Server>> Server::create(ServerConfig config) {
         return fail(Error::HostCreateFailed);
     }
     std::vector<Address> publicAddresses = impl->config.publicAddresses;
+    // Port 0 stands for the port just bound, which the caller cannot know before: a
+    // server asked for a free port still names its own address in tokens' terms.
+    const std::uint16_t boundPort = fromEnet(impl->host_->address).port;
+    for (Address& a : publicAddresses) {
+        if (a.port == 0) a.port = boundPort;
+    }
     if (publicAddresses.empty()) {
         Address bound = fromEnet(impl->host_->address);
         if (bound.ipv4 == 0) {

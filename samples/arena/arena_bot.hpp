@@ -25,7 +25,7 @@ namespace arena {
 /// What one bot measured. Counts from the game (hits, kills, deaths) are the bot's own
 /// player's as the server last reported them.
 struct BotFigures {
-    bool joined = false;                 ///< received a snapshot that gave it a player
+    bool joined = false;                 ///< received a snapshot that gave it a player (a spectator: any snapshot)
     std::optional<tickwire::net::DisconnectReason> disconnected;  ///< set once the connection ended
     std::uint64_t hits = 0;
     std::uint64_t kills = 0;
@@ -36,6 +36,7 @@ struct BotFigures {
     std::uint64_t stalls = 0;            ///< frames with no snapshot to interpolate towards
     double rttMsSum = 0;                 ///< sum of rttSamples RTT readings, ms
     std::uint64_t rttSamples = 0;
+    double lossPctSum = 0;               ///< sum of rttSamples readings of the loss on the way in, percent
     std::uint64_t udpBytesIn = 0;        ///< every UDP byte received (handshake, ENet, payload)
     std::uint64_t udpBytesOut = 0;
     double connectedSeconds = 0;         ///< from joining to the last update (or disconnect)
@@ -47,10 +48,12 @@ public:
     using Session = tickwire::engine::ClientSession<ArenaGame>;
 
     /// Errors: those of ClientSession::create.
+    /// With `config.spectator` it only watches: it owns no player and sends no input.
     [[nodiscard]] static tickwire::net::Result<std::unique_ptr<ArenaBot>> create(tickwire::engine::ClientSessionConfig config) {
+        const bool spectator = config.spectator;
         auto session = Session::create(std::move(config));
         if (!session) return tickwire::net::fail(session.error());
-        return std::unique_ptr<ArenaBot>(new ArenaBot(std::move(*session)));
+        return std::unique_ptr<ArenaBot>(new ArenaBot(std::move(*session), spectator));
     }
 
     /// Starts connecting. Errors: those of ClientSession::connect (Expired: the token ran out).
@@ -76,22 +79,24 @@ public:
         }
         const auto* world = session_->authoritative();
         const auto self = session_->controlled();
-        if (!world || !self) return;
+        if (!world || (!self && !spectator_)) return;
         if (!figures_.joined) {
             figures_.joined = true;
             joinedAt_ = nowSeconds;
         }
         figures_.connectedSeconds = nowSeconds - joinedAt_;
-        if (const Player* me = ArenaGame::player(*world, *self)) {
+        if (const Player* me = self ? ArenaGame::player(*world, *self) : nullptr) {
             figures_.hits = me->hits.get();
             figures_.kills = me->score.get();
             figures_.deaths = me->deaths.get();
         }
-        // One RTT reading per second: a mean over time, not over frames.
+        // One RTT and loss reading per second (each covers the last second): a mean over
+        // time, not over frames.
         if (nowSeconds >= nextRttSample_) {
             nextRttSample_ = nowSeconds + 1.0;
             if (auto s = session_->transport().stats()) {
                 figures_.rttMsSum += s->rttMs;
+                figures_.lossPctSum += s->lossPct;
                 ++figures_.rttSamples;
             }
         }
@@ -123,7 +128,7 @@ public:
     }
 
 private:
-    explicit ArenaBot(std::unique_ptr<Session> session) : session_(std::move(session)) {}
+    ArenaBot(std::unique_ptr<Session> session, bool spectator) : session_(std::move(session)), spectator_(spectator) {}
 
     Input decide(std::uint32_t tick) {
         const auto self = session_->controlled();
@@ -135,6 +140,7 @@ private:
     }
 
     std::unique_ptr<Session> session_;
+    bool spectator_ = false;
     ArenaGame::World seen_;
     BotFigures figures_;
     std::optional<MatchEvent> match_;

@@ -19,14 +19,17 @@
 #include <tickwire/net/token.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -41,9 +44,12 @@ using arena::ArenaBot;
 
 namespace {
 
-int fail(const std::string& message) {
+using tickwire::cli::kExitFailed;
+using tickwire::cli::kExitUsage;
+
+int fail(int code, const std::string& message) {
     std::cerr << "arena-client: " << message << '\n';
-    return 1;
+    return code;
 }
 
 /// What the first bot's client shows: its own player as predicted (with any correction
@@ -113,7 +119,8 @@ int main(int argc, char** argv) {
     std::uint32_t snapshotRate = 30;
     double frameRate = 60;
     bool json = false;
-    [[maybe_unused]] bool view = false;
+    bool view = false;
+    bool spectate = false;
     bool ghost = false;
     std::string screenshot;
     int width = 1024, height = 768;
@@ -127,56 +134,77 @@ int main(int argc, char** argv) {
     app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
         ->type_name("TOKENFILE")->excludes(keyOption);
     app.add_option("--bots", bots, "Bots to run in this process")
-        ->type_name("N")->check(CLI::Range(1, 4000))->capture_default_str();
+        ->type_name("N")->check(tickwire::cli::range<std::size_t>(1, 4000))->capture_default_str();
     app.add_option("--seconds", seconds, "How long to play (0: until SIGINT/SIGTERM)")
-        ->type_name("S")->check(CLI::Range(0.0, 1e7))->capture_default_str();
+        ->type_name("S")->check(tickwire::cli::range(0.0, 1e7))->capture_default_str();
     app.add_option("--first-id", firstId, "Player id of the first bot; the others follow (default: random)")
-        ->type_name("ID")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xFFFFF000}));
+        ->type_name("ID")->check(tickwire::cli::range<std::uint64_t>(1, 0xFFFFF000));
     app.add_option("--tick-rate", tickRate, "The server's --tick-rate")
-        ->type_name("HZ")->check(CLI::Range(10, 240))->capture_default_str();
+        ->type_name("HZ")->check(tickwire::cli::range<std::uint32_t>(10, 240))->capture_default_str();
     app.add_option("--snapshot-rate", snapshotRate, "The server's --snapshot-rate")
-        ->type_name("HZ")->check(CLI::Range(1, 240))->capture_default_str();
+        ->type_name("HZ")->check(tickwire::cli::range<std::uint32_t>(1, 240))->capture_default_str();
     app.add_option("--fps", frameRate, "Frames per second each bot updates at")
-        ->type_name("HZ")->check(CLI::Range(10.0, 1000.0))->capture_default_str();
+        ->type_name("HZ")->check(tickwire::cli::range(10.0, 1000.0))->capture_default_str();
     app.add_flag("--json", json, "Print the summary as one JSON object, the last line on stdout");
-#if TICKWIRE_ARENA_VIEWER
+    app.add_flag("--spectate", spectate,
+                 "Watch instead of playing: one spectator connection, to arena-server or to a recorded match "
+                 "served by tickwire-replay play (with --view: in a window)");
     app.add_flag("--view", view,
                  "Open a window on the first bot's client: predicted self, interpolated others and a net "
-                 "overlay (G toggles the server's ghost, Esc quits)");
+                 "overlay (G toggles the server's ghost, Esc quits); needs a display");
     app.add_flag("--ghost", ghost, "Start with the ghost of the server's position shown");
-    app.add_option("--width", width, "Window width, pixels")->type_name("PX")->check(CLI::Range(320, 4096));
-    app.add_option("--height", height, "Window height, pixels")->type_name("PX")->check(CLI::Range(240, 4096));
-#endif
+    app.add_option("--width", width, "Window and screenshot width, pixels")
+        ->type_name("PX")->check(tickwire::cli::range(320, 4096));
+    app.add_option("--height", height, "Window and screenshot height, pixels")
+        ->type_name("PX")->check(tickwire::cli::range(240, 4096));
     app.add_option("--screenshot", screenshot, "At the end, save what the first bot's client shows as a PNG")
         ->type_name("FILE.png");
-    CLI11_PARSE(app, argc, argv);
+    app.footer(tickwire::cli::kExitStatus);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
 
-    auto server = net::Address::parse(serverText);
-    if (!server) {
-        return fail("--server '" + serverText + "': expected HOST:PORT (" + std::string(describe(server.error())) + ")");
+    // What cannot work is said before the run, not after it.
+    if (view) {
+        if (!TICKWIRE_ARENA_VIEWER) {
+            return fail(kExitUsage, "--view: this arena-client was built without SDL2 (meson option viewer)");
+        }
+        // SDL_VIDEODRIVER names a driver that needs no display (e.g. dummy, offscreen).
+        if (!std::getenv("SDL_VIDEODRIVER") && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
+            return fail(kExitUsage,
+                        "--view needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set "
+                        "(--screenshot FILE.png saves a picture without one)");
+        }
     }
+    if (!screenshot.empty()) {
+        if (auto cannot = tickwire::cli::unwritable(screenshot)) {
+            return fail(kExitUsage, "--screenshot: cannot write '" + screenshot + "': " + *cannot);
+        }
+    }
+
+    std::string why;
+    auto server = tickwire::cli::parseHostPort("--server", serverText, why);
+    if (!server) return fail(kExitUsage, why);
     auto via = server;
     if (!viaText.empty()) {
-        via = net::Address::parse(viaText);
-        if (!via) return fail("--via '" + viaText + "': expected HOST:PORT (" + std::string(describe(via.error())) + ")");
+        via = tickwire::cli::parseHostPort("--via", viaText, why);
+        if (!via) return fail(kExitUsage, why);
     }
-    if (keyFile.empty() && tokenFile.empty()) return fail("give --key KEYFILE (development) or --token TOKENFILE");
-    if (!tokenFile.empty() && bots != 1) return fail("--token admits one player: use --bots 1");
+    if (keyFile.empty() && tokenFile.empty()) return fail(kExitUsage, "give --key KEYFILE (development) or --token TOKENFILE");
+    if (!tokenFile.empty() && bots != 1) return fail(kExitUsage, "--token admits one player: use --bots 1");
+    if (spectate && bots != 1) return fail(kExitUsage, "--spectate watches with one connection: leave out --bots");
 
     std::vector<net::ConnectToken> tokens;
     if (!tokenFile.empty()) {
-        auto token = net::ConnectToken::load(tokenFile);
-        if (!token) return fail("cannot load token '" + tokenFile + "': " + std::string(describe(token.error())));
+        auto token = tickwire::cli::loadToken(tokenFile, why);
+        if (!token) return fail(kExitUsage, why);
         tokens.push_back(*token);
     } else {
-        std::string keyError;
-        const auto key = arena::tool::loadServerKey(keyFile, keyError);
-        if (!key) return fail(keyError);
+        const auto key = tickwire::cli::loadKey(keyFile, why);
+        if (!key) return fail(kExitUsage, why);
         // Several clients may join one server: random ids keep their players apart.
         if (firstId == 0) firstId = arena::tool::randomPlayerId();
         for (std::size_t i = 0; i < bots; ++i) {
             auto token = arena::tool::devToken(*key, *server, firstId + i);
-            if (!token) return fail("cannot issue a token: " + std::string(describe(token.error())));
+            if (!token) return fail(kExitFailed, "cannot issue a token: " + std::string(describe(token.error())));
             tokens.push_back(*token);
         }
     }
@@ -185,18 +213,20 @@ int main(int argc, char** argv) {
     for (auto& token : tokens) {
         engine::ClientSessionConfig config;
         config.tickRate = tickRate;
-        config.snapshotRate = snapshotRate;
+        // A spectator takes whatever the server sends: a live match, or a playback of every tick.
+        config.snapshotRate = spectate ? 0 : snapshotRate;
+        config.spectator = spectate;
         config.transport.token = token;
         if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
-            return fail("the token is not valid for " + server->toString());
+            return fail(kExitUsage, "--server: the token is not valid for " + server->toString());
         }
         // The server checks the addresses sealed in the token; the client just sends here.
         config.transport.token.servers = {*via};
         config.transport.handshakeTimeoutMs = 10000;
         auto bot = ArenaBot::create(config);
-        if (!bot) return fail("cannot create a client: " + std::string(net::describe(bot.error())));
+        if (!bot) return fail(kExitFailed, "cannot create a client: " + std::string(net::describe(bot.error())));
         if (auto started = (*bot)->connect(); !started) {
-            return fail("cannot connect: " + std::string(net::describe(started.error())));
+            return fail(kExitFailed, "cannot connect: " + std::string(net::describe(started.error())));
         }
         fleet.push_back(std::move(*bot));
     }
@@ -205,9 +235,8 @@ int main(int argc, char** argv) {
 #if TICKWIRE_ARENA_VIEWER
     std::unique_ptr<arena::view::SdlViewer> window;
     if (view) {
-        std::string why;
         window = arena::view::SdlViewer::open(width, height, "tickwire arena", &why);
-        if (!window) return fail("cannot open the viewer window: " + why);
+        if (!window) return fail(kExitFailed, "cannot open the viewer window: " + why);
     }
 #endif
     auto frameCanvas = *arena::view::Canvas::create(width, height);
@@ -245,8 +274,8 @@ int main(int argc, char** argv) {
         if (!rateChecked && fleet[0]->match()) {
             rateChecked = true;
             const auto& m = *fleet[0]->match();
-            if (m.tickRate != tickRate || m.snapshotRate != snapshotRate) {
-                return fail("the server runs at " + std::to_string(m.tickRate) + " Hz with " +
+            if (m.tickRate != tickRate || (!spectate && m.snapshotRate != snapshotRate)) {
+                return fail(kExitUsage, "the server runs at " + std::to_string(m.tickRate) + " Hz with " +
                             std::to_string(m.snapshotRate) + " snapshots/s: pass --tick-rate " +
                             std::to_string(m.tickRate) + " --snapshot-rate " + std::to_string(m.snapshotRate));
             }
@@ -262,19 +291,28 @@ int main(int argc, char** argv) {
     const double elapsed = nowSeconds() - started;
     if (!screenshot.empty()) {
         arena::view::drawArena(frameCanvas, viewOf(*fleet[0], nowSeconds(), tickRate, ghost));
-        std::string why;
-        if (!arena::view::writePng(frameCanvas, screenshot, &why)) return fail("cannot save the screenshot: " + why);
+        if (!arena::view::writePng(frameCanvas, screenshot, &why)) return fail(kExitFailed, "cannot save the screenshot: " + why);
     }
 
     // The figures before disconnecting: our own goodbye is not a disconnect to report.
     std::size_t connected = 0, disconnects = 0, neverJoined = 0;
+    // Why bots that played stopped, and why the others never joined: what the server
+    // answered, or that it never did.
+    std::map<std::string, std::size_t> endedWhy, notJoined;
     std::uint64_t hits = 0, kills = 0, deaths = 0, corrections = 0, frames = 0, stalls = 0, rttSamples = 0;
-    double rttSum = 0, kbpsIn = 0, kbpsOut = 0;
+    double rttSum = 0, lossSum = 0, kbpsIn = 0, kbpsOut = 0;
     for (const auto& bot : fleet) {
         const auto f = bot->figures();
         if (f.joined) ++connected;
-        if (!f.joined) ++neverJoined;
-        if (f.joined && f.disconnected) ++disconnects;
+        if (!f.joined) {
+            ++neverJoined;
+            ++notJoined[f.disconnected ? std::string(describe(*f.disconnected))
+                                       : "no game from the server in " + std::to_string(std::lround(elapsed)) + " s"];
+        }
+        if (f.joined && f.disconnected) {
+            ++disconnects;
+            ++endedWhy[std::string(describe(*f.disconnected))];
+        }
         hits += f.hits;
         kills += f.kills;
         deaths += f.deaths;
@@ -282,6 +320,7 @@ int main(int argc, char** argv) {
         frames += f.frames;
         stalls += f.stalls;
         rttSum += f.rttMsSum;
+        lossSum += f.lossPctSum;
         rttSamples += f.rttSamples;
         if (f.joined && elapsed > 0) {
             kbpsIn += static_cast<double>(f.udpBytesIn) * 8.0 / 1000.0 / elapsed;
@@ -293,15 +332,18 @@ int main(int argc, char** argv) {
     const double perBot = connected > 0 ? static_cast<double>(connected) : 1.0;
     const double stallPct = frames > 0 ? static_cast<double>(stalls) * 100.0 / static_cast<double>(frames) : 0.0;
     const double rttMean = rttSamples > 0 ? rttSum / static_cast<double>(rttSamples) : 0.0;
-    std::printf("arena-client: %zu bots for %.1f s: %zu connected, %zu disconnected, %zu never joined\n", fleet.size(),
-                elapsed, connected, disconnects, neverJoined);
+    const double lossMean = rttSamples > 0 ? lossSum / static_cast<double>(rttSamples) : 0.0;
+    std::printf("arena-client: %zu %s for %.1f s: %zu connected, %zu disconnected, %zu never joined\n", fleet.size(),
+                spectate ? "spectator" : "bots", elapsed, connected, disconnects, neverJoined);
     std::printf("  game:    %llu hits, %llu kills, %llu deaths\n", static_cast<unsigned long long>(hits),
                 static_cast<unsigned long long>(kills), static_cast<unsigned long long>(deaths));
-    std::printf("  network: rtt %.1f ms mean, %.1f kbps in and %.1f kbps out per bot\n", rttMean, kbpsIn / perBot,
-                kbpsOut / perBot);
+    // Bandwidth in kbit/s (1000 bits per second), as everywhere in the sample and the tools.
+    std::printf("  network: rtt %.1f ms mean, loss %.1f %% in, %.1f kbit/s in and %.1f kbit/s out per bot\n", rttMean,
+                lossMean, kbpsIn / perBot, kbpsOut / perBot);
     std::printf("  client:  %llu prediction corrections, interpolation stalled in %.2f %% of %llu frames\n",
                 static_cast<unsigned long long>(corrections), stallPct, static_cast<unsigned long long>(frames));
-    for (const auto& [reason, count] : reasons) std::printf("  ended:   %zu bots: %s\n", count, reason.c_str());
+    for (const auto& [reason, count] : endedWhy) std::printf("  ended:   %zu bots: %s\n", count, reason.c_str());
+    for (const auto& [reason, count] : notJoined) std::printf("  never joined: %zu bots: %s\n", count, reason.c_str());
     if (json) {
         nlohmann::json j;
         j["bots"] = fleet.size();
@@ -317,11 +359,15 @@ int main(int argc, char** argv) {
         j["interp_stalls"] = stalls;
         j["interp_stall_pct"] = stallPct;
         j["rtt_ms_mean"] = rttMean;
+        j["loss_pct_in_mean"] = lossMean;
         j["kbps_in_per_bot"] = kbpsIn / perBot;
         j["kbps_out_per_bot"] = kbpsOut / perBot;
-        nlohmann::json ended = nlohmann::json::object();
-        for (const auto& [reason, count] : reasons) ended[reason] = count;
-        j["disconnect_reasons"] = ended;
+        nlohmann::json all = nlohmann::json::object();
+        for (const auto& [reason, count] : reasons) all[reason] = count;
+        j["disconnect_reasons"] = all;
+        nlohmann::json never = nlohmann::json::object();
+        for (const auto& [reason, count] : notJoined) never[reason] = count;
+        j["never_joined_reasons"] = never;
         std::cout << j.dump() << std::endl;
     }
     std::fflush(stdout);

@@ -2,7 +2,7 @@
 /// \file arena_render.hpp
 /// One picture of a recorded arena match: on top, the arena with every player's path (one
 /// colour per entity id) and an X where a player died; below, a plot of the recording's
-/// bandwidth (encoded frame bytes per second) and entity count over time. Frames are fed
+/// bandwidth (encoded frames in kbit/s) and entity count over time. Frames are fed
 /// one at a time, so a long file streams through in bounded memory: paths are thinned as
 /// they grow, and the plot keeps at most kRenderMaxBuckets points per series.
 ///
@@ -252,7 +252,7 @@ private:
         for (std::size_t i = 0; i < buckets_.size(); ++i) {
             const Bucket& b = buckets_[i];
             if (b.frames == 0) continue;
-            rate[i] = static_cast<double>(b.bytes) / bucketSeconds / 1000.0;
+            rate[i] = static_cast<double>(b.bytes) * 8.0 / bucketSeconds / 1000.0;  // kbit/s
             count[i] = static_cast<double>(b.entities) / static_cast<double>(b.frames);
             maxRate = std::max(maxRate, *rate[i]);
             maxCount = std::max(maxCount, *count[i]);
@@ -260,11 +260,11 @@ private:
         // Four steps up each axis, each 1, 2 or 5 × 10^k, so that every label is short.
         const double rateStep = niceCeiling(maxRate / 4.0), countStep = niceCeiling(maxCount / 4.0);
         const double rateTop = 4.0 * rateStep, countTop = 4.0 * countStep;
-        // Axes: time along the bottom, kB/s on the left, entities on the right.
+        // Axes: time along the bottom, kbit/s on the left, entities on the right.
         canvas.line(left, y1, right, y1, kAxis);
         canvas.line(left, y0, left, y1, kBandwidth);
         canvas.line(right, y0, right, y1, kEntities);
-        canvas.text(left, static_cast<float>(top) + 6.0f, "ENCODED FRAME BYTES KB/S", kBandwidth);
+        canvas.text(left, static_cast<float>(top) + 6.0f, "ENCODED FRAMES KBIT/S", kBandwidth);
         const std::string countLabel = "ENTITIES";
         canvas.text(right - static_cast<float>(view::textWidth(countLabel)), static_cast<float>(top) + 6.0f, countLabel,
                     kEntities);

@@ -6,7 +6,8 @@
 //   arena-server --port 40000 --key server.key --max-players 16
 //   arena-client --server 127.0.0.1:40000 --key server.key --bots 8 --seconds 30
 //
-// On a terminal it keeps one live status line; otherwise it logs a line every few seconds.
+// --port 0 takes a free port; the first line on stderr ("arena-server listening on
+// ADDR:PORT") names it. On a terminal it keeps one live status line; otherwise it logs a line every few seconds.
 // SIGINT or SIGTERM ends it: clients are told the server is shutting down, and with
 // --json the last line on stdout is one JSON object of figures.
 //
@@ -25,6 +26,7 @@
 #include <tickwire/net/log.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 #include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
@@ -53,9 +55,12 @@ namespace {
 /// --chain-models auto chains the codec's models up to this many players.
 constexpr std::size_t kChainModelsUpTo = 128;
 
-int fail(const std::string& message) {
+using tickwire::cli::kExitFailed;
+using tickwire::cli::kExitUsage;
+
+int fail(int code, const std::string& message) {
     std::cerr << "arena-server: " << message << '\n';
-    return 1;
+    return code;
 }
 
 double cpuSeconds() {
@@ -132,6 +137,7 @@ int main(int argc, char** argv) {
                  "its public addresses: 127.0.0.1:PORT, or one given with --public.",
                  "arena-server"};
     std::uint16_t port = 0;
+    std::string bindText = "0.0.0.0";
     std::string keyFile;
     std::uint32_t tickRate = arena::kTickRate;
     std::uint32_t snapshotRate = 30;
@@ -143,23 +149,25 @@ int main(int argc, char** argv) {
     std::string chain = "auto";
     std::string recordFile;
     std::vector<std::string> publicTexts;
-    app.add_option("--port", port, "UDP port to listen on (all interfaces)")
-        ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
+    app.add_option("--port", port, "UDP port to listen on; 0 takes a free one (printed on start)")
+        ->required()->type_name("PORT")->check(tickwire::cli::port(true));
+    app.add_option("--bind", bindText, "Local address to listen on: 0.0.0.0 every interface, 127.0.0.1 loopback only")
+        ->type_name("ADDR")->capture_default_str();
     app.add_option("--key", keyFile, "Server key file (tickwire-token keygen)")->required()->type_name("KEYFILE");
     app.add_option("--tick-rate", tickRate,
                    "Simulation ticks per second. The arena's speeds and timers are counted in ticks "
                    "and written for 60")
-        ->type_name("HZ")->check(CLI::Range(10, 240))->capture_default_str();
+        ->type_name("HZ")->check(tickwire::cli::range<std::uint32_t>(10, 240))->capture_default_str();
     app.add_option("--snapshot-rate", snapshotRate, "Snapshots per second to each client; must divide --tick-rate")
-        ->type_name("HZ")->check(CLI::Range(1, 240))->capture_default_str();
+        ->type_name("HZ")->check(tickwire::cli::range<std::uint32_t>(1, 240))->capture_default_str();
     app.add_option("--max-players", maxPlayers, "Players in the arena at once")
-        ->type_name("N")->check(CLI::Range(1, 4000))->capture_default_str();
+        ->type_name("N")->check(tickwire::cli::range<std::size_t>(1, 4000))->capture_default_str();
     app.add_option("--spectators", spectators, "Spectator connections (viewers, replay capture) on top of the players")
-        ->type_name("N")->check(CLI::Range(0, 64))->capture_default_str();
+        ->type_name("N")->check(tickwire::cli::range<std::size_t>(0, 64))->capture_default_str();
     app.add_option("--budget", budget, "Snapshot bytes per second per client")
-        ->type_name("BYTES")->check(CLI::Range(4096, 16 * 1024 * 1024))->capture_default_str();
+        ->type_name("BYTES")->check(tickwire::cli::range<std::size_t>(4096, 16 * 1024 * 1024))->capture_default_str();
     app.add_option("--seconds", seconds, "Stop after this many seconds (0: run until SIGINT/SIGTERM)")
-        ->type_name("S")->check(CLI::Range(0.0, 1e7))->capture_default_str();
+        ->type_name("S")->check(tickwire::cli::range(0.0, 1e7))->capture_default_str();
     app.add_option("--public", publicTexts, "Another address clients reach this server at; repeatable")
         ->type_name("HOST:PORT");
     app.add_option("--chain-models", chain,
@@ -171,15 +179,18 @@ int main(int argc, char** argv) {
                    "a write error stops the recording, not the server")
         ->type_name("FILE");
     app.add_flag("--json", json, "At exit, print one JSON object of figures as the last line on stdout");
-    CLI11_PARSE(app, argc, argv);
+    app.footer(tickwire::cli::kExitStatus);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
 
     if (tickRate % snapshotRate != 0) {
-        return fail("--snapshot-rate " + std::to_string(snapshotRate) + " must divide --tick-rate " +
+        return fail(kExitUsage, "--snapshot-rate " + std::to_string(snapshotRate) + " must divide --tick-rate " +
                     std::to_string(tickRate));
     }
-    std::string keyError;
-    const auto key = arena::tool::loadServerKey(keyFile, keyError);
-    if (!key) return fail(keyError);
+    std::string why;
+    const auto bindIp = tickwire::cli::parseBind(bindText, why);
+    if (!bindIp) return fail(kExitUsage, why);
+    const auto key = tickwire::cli::loadKey(keyFile, why);
+    if (!key) return fail(kExitUsage, why);
 
     const bool tty = isatty(STDERR_FILENO) == 1;
     bool statusShown = false;
@@ -202,15 +213,15 @@ int main(int argc, char** argv) {
     // not for a thousand players (docs/BENCHMARKS.md, Arena).
     config.codec.chainModels = chain == "on" || (chain == "auto" && maxPlayers <= kChainModelsUpTo);
     config.transport.key = *key;
-    config.transport.bind = net::Address{0, port};
+    // Port 0 in a public address stands for the port the server is given.
+    const net::Address bind{*bindIp, port};
+    config.transport.bind = bind;
     config.transport.maxClients = maxPlayers + spectators;
     config.transport.maxPending = std::max<std::size_t>(256, maxPlayers + spectators);
-    config.transport.publicAddresses.push_back(net::Address::loopback(port));
+    config.transport.publicAddresses.push_back(*bindIp == 0 ? net::Address::loopback(port) : bind);
     for (const std::string& text : publicTexts) {
-        auto address = net::Address::parse(text);
-        if (!address) {
-            return fail("--public '" + text + "': expected HOST:PORT (" + std::string(describe(address.error())) + ")");
-        }
+        auto address = tickwire::cli::parseHostPort("--public", text, why);
+        if (!address) return fail(kExitUsage, why);
         config.transport.publicAddresses.push_back(*address);
     }
     config.transport.log = [&](net::LogLevel level, std::string_view line) {
@@ -219,11 +230,15 @@ int main(int argc, char** argv) {
         if (level == net::LogLevel::Info && maxPlayers > 64) return;
         logLine("[" + std::string(describe(level)) + "] " + std::string(line));
     };
-    std::string why;
-    if (auto ok = config.validate(&why); !ok) return fail("invalid configuration: " + why);
+    if (auto ok = config.validate(&why); !ok) return fail(kExitUsage, "invalid configuration: " + why);
+    if (!recordFile.empty()) {
+        if (auto cannot = tickwire::cli::unwritable(recordFile)) {
+            return fail(kExitUsage, "--record: cannot write '" + recordFile + "': " + *cannot);
+        }
+    }
     auto created = engine::ServerSession<ArenaGame>::create(config);
     if (!created) {
-        return fail("cannot listen on UDP port " + std::to_string(port) + ": " + std::string(describe(created.error())));
+        return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " + std::string(describe(created.error())));
     }
     auto& session = **created;
     // The session's clock would run several ticks in one update() after a stall; this one
@@ -234,7 +249,7 @@ int main(int argc, char** argv) {
         auto made = arena::ArenaRecorder::create(recordFile, tickRate, [&](const std::string& line) {
             logLine("arena-server: " + line);
         }, &why);
-        if (!made) return fail(why);
+        if (!made) return fail(kExitUsage, why);
         recorder = std::move(*made);
     }
     arena::tool::catchStopSignals();
@@ -340,10 +355,10 @@ int main(int argc, char** argv) {
             const std::uint64_t drops = sum(host.dropped) + sum(host.rejected);
             char text[256];
             std::snprintf(text, sizeof text,
-                          "players %zu/%zu  spectators %zu  tick %.2f ms p50 %.2f ms p99  out %.1f kB/s  drops %llu  "
+                          "players %zu/%zu  spectators %zu  tick %.2f ms p50 %.2f ms p99  out %.0f kbit/s  drops %llu  "
                           "match %s",
                           players.size(), maxPlayers, spectating, window.percentile(0.5), window.percentile(0.99),
-                          outRate / 1000.0, static_cast<unsigned long long>(drops),
+                          outRate * 8.0 / 1000.0, static_cast<unsigned long long>(drops),
                           clockText(arena::matchSecondsLeft(session.tick() - matchStart, tickRate)).c_str());
             if (tty) {
                 std::cerr << "\r\033[K" << text << std::flush;

@@ -1,7 +1,8 @@
 #pragma once
 /// \file arena_tool.hpp
 /// What the arena's programs share around the engine: a monotonic clock in seconds, a stop
-/// flag set by SIGINT/SIGTERM, and loading the server key with a message a user can act on.
+/// flag set by SIGINT/SIGTERM, player ids and development tokens. Their command lines
+/// follow tools/common/tool_cli.hpp.
 
 #include <tickwire/net/key.hpp>
 #include <tickwire/net/token.hpp>
@@ -27,18 +28,6 @@ inline volatile std::sig_atomic_t stopRequested = 0;
 inline void catchStopSignals() {
     std::signal(SIGINT, [](int) { stopRequested = 1; });
     std::signal(SIGTERM, [](int) { stopRequested = 1; });
-}
-
-/// The 32-byte server key in `path`, or none with `error` saying why.
-[[nodiscard]] inline std::optional<tickwire::net::Key> loadServerKey(const std::string& path, std::string& error) {
-    auto key = tickwire::net::Key::load(path);
-    if (key) return *key;
-    if (key.error() == tickwire::net::Error::IoError) {
-        error = "cannot read key file '" + path + "' (make one with 'tickwire-token keygen')";
-    } else {
-        error = "'" + path + "' is not a server key: it must hold exactly 32 bytes";
-    }
-    return std::nullopt;
 }
 
 /// A random player id in 1..2^31 - 65536: clients started apart (bots, a capture) then

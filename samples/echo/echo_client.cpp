@@ -13,6 +13,7 @@
 #include <tickwire/net/transport.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -37,9 +38,12 @@ std::uint64_t nowUs() {
     return static_cast<std::uint64_t>(duration_cast<microseconds>(sinceEpoch).count());
 }
 
-int fail(const std::string& message) {
+using tickwire::cli::kExitFailed;
+using tickwire::cli::kExitUsage;
+
+int fail(int code, const std::string& message) {
     std::cerr << "echo-client: " << message << '\n';
-    return 1;
+    return code;
 }
 
 // Why a Disconnected event happened. A Denied one carries what the server refused.
@@ -68,26 +72,25 @@ int main(int argc, char** argv) {
     app.add_option("--token", tokenFile, "Connect token file (tickwire-token issue)")
         ->required()->type_name("TOKENFILE");
     app.add_option("--count", count, "Messages to send")
-        ->required()->type_name("N")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
+        ->required()->type_name("N")->check(tickwire::cli::range<std::uint64_t>(1, 100000000));
     app.add_option("--size", size, "Bytes per message: 16.." + std::to_string(limits.maxReliableMessage) +
                                         ", or 16.." + std::to_string(limits.maxUnreliableMessage) + " unreliable")
-        ->required()->type_name("BYTES");
+        ->required()->type_name("BYTES")->check(tickwire::cli::range<std::size_t>(16, limits.maxReliableMessage));
     app.add_flag("--unreliable", unreliable, "Use the unreliable channel (losses are counted, not resent)");
-    CLI11_PARSE(app, argc, argv);
+    app.footer(tickwire::cli::kExitStatus);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
 
-    auto token = ConnectToken::load(tokenFile);
-    if (!token) return fail("cannot load token '" + tokenFile + "': " + std::string(describe(token.error())));
+    std::string why;
+    auto token = tickwire::cli::loadToken(tokenFile, why);
+    if (!token) return fail(kExitUsage, why);
     // A token lists the servers the backend allows, tried in order. Here the user picks
     // one; the server checks its own copy of the list, sealed in the token's private part.
-    auto server = Address::parse(serverText);
-    if (!server) {
-        return fail("--server '" + serverText + "': expected HOST:PORT (" + std::string(describe(server.error())) +
-                    ")");
-    }
+    auto server = tickwire::cli::parseHostPort("--server", serverText, why);
+    if (!server) return fail(kExitUsage, why);
     if (std::find(token->servers.begin(), token->servers.end(), *server) == token->servers.end()) {
         std::string names;
         for (const Address& a : token->servers) names += " " + a.toString();
-        return fail("the token is not valid for " + server->toString() + "; it names:" + names);
+        return fail(kExitUsage, "--server: the token is not valid for " + server->toString() + "; it names:" + names);
     }
     token->servers = {*server};
 
@@ -102,24 +105,24 @@ int main(int argc, char** argv) {
     const Channel channel = unreliable ? Channel::Unreliable : Channel::Reliable;
     const std::size_t maxSize = unreliable ? limits.maxUnreliableMessage : limits.maxReliableMessage;
     if (size < 16 || size > maxSize) {
-        return fail("--size must be 16.." + std::to_string(maxSize) + " on the " +
+        return fail(kExitUsage, "--size must be 16.." + std::to_string(maxSize) + " on the " +
                     (unreliable ? "unreliable" : "reliable") + " channel, got " + std::to_string(size));
     }
     // Stay well inside the per-connection queue limit (send() fails with QueueFull beyond it).
     const std::size_t window = std::clamp<std::size_t>(limits.maxQueuedBytes / 2 / size, 1, kMaxInFlight);
 
     auto client = Client::create(std::move(config));
-    if (!client) return fail("cannot create the client: " + std::string(describe(client.error())));
+    if (!client) return fail(kExitFailed, "cannot create the client: " + std::string(describe(client.error())));
     // connect() only starts the handshake (token -> challenge -> ENet connect); it
     // proceeds inside update() and ends in a Connected or a Disconnected event.
     if (auto started = (*client)->connect(); !started) {
         // Expired: the token's time ran out, so not even a datagram was sent.
-        return fail("could not connect: " + std::string(describe(started.error())));
+        return fail(kExitFailed, "could not connect: " + std::string(describe(started.error())));
     }
     while (!(*client)->connected()) {
         (*client)->update(10);
         while (auto ev = (*client)->poll()) {
-            if (ev->type == Event::Type::Disconnected) return fail("could not connect: " + reasonOf(*ev));
+            if (ev->type == Event::Type::Disconnected) return fail(kExitFailed, "could not connect: " + reasonOf(*ev));
         }
     }
 
@@ -139,14 +142,14 @@ int main(int argc, char** argv) {
             std::memcpy(message.data() + 8, &sentAt, 8);
             if (auto sent = (*client)->send(channel, message); !sent) {
                 if (sent.error() == Error::QueueFull) break;  // let update() drain it first
-                return fail("send failed: " + std::string(describe(sent.error())));
+                return fail(kExitFailed, "send failed: " + std::string(describe(sent.error())));
             }
             inFlight.emplace(nextSeq++, sentAt);
         }
         (*client)->update(1);  // flushes the sends (one sealed packet), then receives
         const std::uint64_t now = nowUs();
         while (auto ev = (*client)->poll()) {
-            if (ev->type == Event::Type::Disconnected) return fail("disconnected: " + reasonOf(*ev));
+            if (ev->type == Event::Type::Disconnected) return fail(kExitFailed, "disconnected: " + reasonOf(*ev));
             if (ev->type != Event::Type::Message || ev->data.size() != size) continue;
             std::uint64_t seq = 0, sentAt = 0;
             std::memcpy(&seq, ev->data.data(), 8);
@@ -163,7 +166,7 @@ int main(int argc, char** argv) {
             ++lost;
             lastProgress = now;
         }
-        if (now - lastProgress > kStallUs) return fail("no echo for 5 s; is the server overloaded?");
+        if (now - lastProgress > kStallUs) return fail(kExitFailed, "no echo for 5 s; is the server overloaded?");
     }
 
     // The transport's own view: ENet's smoothed RTT, and how coalescing packed the messages.

@@ -4,6 +4,8 @@
 //   tickwire-token keygen --out server.key
 //   echo-server --port 40000 --key server.key
 //
+// --port 0 takes a free port; the first line on stdout names it.
+//
 // Everything a game server does with tickwire is here: configure, create, then own the
 // loop (update() + poll()), react to events, send, and shut down cleanly.
 
@@ -13,6 +15,7 @@
 #include <tickwire/net/transport.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -27,9 +30,9 @@ namespace {
 volatile std::sig_atomic_t stopRequested = 0;
 void requestStop(int) { stopRequested = 1; }
 
-int fail(const std::string& message) {
+int fail(int code, const std::string& message) {
     std::cerr << "echo-server: " << message << '\n';
-    return 1;
+    return code;
 }
 
 }  // namespace
@@ -40,25 +43,31 @@ int main(int argc, char** argv) {
                  "its public addresses: 127.0.0.1:PORT, or one given with --public.",
                  "echo-server"};
     std::uint16_t port = 0;
+    std::string bindText = "0.0.0.0";
     std::string keyFile;
     std::size_t maxClients = 64;
     std::vector<std::string> publicTexts;
-    app.add_option("--port", port, "UDP port to listen on (all interfaces)")
-        ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
+    app.add_option("--port", port, "UDP port to listen on; 0 takes a free one (printed on start)")
+        ->required()->type_name("PORT")->check(tickwire::cli::port(true));
+    app.add_option("--bind", bindText, "Local address to listen on: 0.0.0.0 every interface, 127.0.0.1 loopback only")
+        ->type_name("ADDR")->capture_default_str();
     app.add_option("--key", keyFile, "Server key file (tickwire-token keygen)")->required()->type_name("KEYFILE");
     app.add_option("--max-clients", maxClients, "Clients connected at once")
-        ->type_name("N")->check(CLI::Range(1, 4095));
+        ->type_name("N")->check(tickwire::cli::range<std::size_t>(1, 4095));
     app.add_option("--public", publicTexts, "Another address clients reach this server at; repeatable")
         ->type_name("HOST:PORT");
-    CLI11_PARSE(app, argc, argv);
+    app.footer(tickwire::cli::kExitStatus);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
+    using tickwire::cli::kExitFailed;
+    using tickwire::cli::kExitUsage;
 
+    std::string why;
+    const auto bindIp = tickwire::cli::parseBind(bindText, why);
+    if (!bindIp) return fail(kExitUsage, why);
     // The server key is the fleet's secret: whoever holds it can issue tokens for every
     // server that shares it. Key::load wants exactly 32 raw bytes.
-    auto key = Key::load(keyFile);
-    if (!key && key.error() == Error::IoError) {
-        return fail("cannot read key file '" + keyFile + "' (make one with 'tickwire-token keygen')");
-    }
-    if (!key) return fail("'" + keyFile + "' is not a server key: it must hold exactly 32 bytes");
+    const auto key = tickwire::cli::loadKey(keyFile, why);
+    if (!key) return fail(kExitUsage, why);
 
     ServerConfig config;
     config.key = *key;
@@ -69,14 +78,13 @@ int main(int argc, char** argv) {
     // leave from the address the kernel routes them from, and the client only accepts
     // replies from the address it dialled: on a host with several addresses, name the
     // one it answers from.
-    config.bind = Address{0, port};
-    config.publicAddresses.push_back(Address::loopback(port));
+    // Port 0 in a public address stands for the port the server is given.
+    const Address bind{*bindIp, port};
+    config.bind = bind;
+    config.publicAddresses.push_back(*bindIp == 0 ? Address::loopback(port) : bind);
     for (const std::string& text : publicTexts) {
-        auto address = Address::parse(text);
-        if (!address) {
-            return fail("--public '" + text + "': expected HOST:PORT (" + std::string(describe(address.error())) +
-                        ")");
-        }
+        auto address = tickwire::cli::parseHostPort("--public", text, why);
+        if (!address) return fail(kExitUsage, why);
         config.publicAddresses.push_back(*address);
     }
     // tickwire never prints by itself. The sink runs only inside our own calls (update(),
@@ -89,8 +97,8 @@ int main(int argc, char** argv) {
     // create() validates the config (the sink is told which field is wrong) and binds.
     auto server = Server::create(std::move(config));
     if (!server) {
-        return fail("cannot listen on UDP port " + std::to_string(port) + ": " +
-                    std::string(describe(server.error())));
+        return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " +
+                                     std::string(describe(server.error())));
     }
     std::signal(SIGINT, requestStop);
     std::signal(SIGTERM, requestStop);

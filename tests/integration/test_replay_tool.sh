@@ -17,18 +17,19 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/server.err" ] && sed 's/^/  server: /'
 
 "$token_tool" keygen --out "$work/server.key" >/dev/null
 
-# Starts arena-server --record FILE on a free port (sets server_pid and port).
+# Starts arena-server --record FILE on a port of the system's choosing (sets server_pid and
+# port from its "listening on ADDR:PORT" line).
 start_server() {
   local file=$1
-  for attempt in 0 1 2 3 4; do
-    port=$((43000 + ($$ + attempt * 13) % 1000))
-    "$server_bin" --port "$port" --key "$work/server.key" --record "$file" --json \
-      >"$work/server.out" 2>"$work/server.err" &
-    server_pid=$!
-    for _ in $(seq 50); do grep -q listening "$work/server.err" && break; sleep 0.1; done
-    grep -q listening "$work/server.err" && return 0
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+  "$server_bin" --port 0 --key "$work/server.key" --record "$file" --json \
+    >"$work/server.out" 2>"$work/server.err" &
+  server_pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^arena-server listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/server.err")
+    [ -n "$port" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
   done
   fail "arena-server did not start"
 }
@@ -71,6 +72,32 @@ ticks=$(grep -o '"ticks":[0-9]*' "$work/info.json" | cut -d: -f2)
 
 "$replay" verify "$work/match.twr" >"$work/verify.txt" || fail "verify of a whole file failed: $(cat "$work/verify.txt")"
 grep -q "intact: $chunks chunks, $ticks ticks" "$work/verify.txt" || fail "verify: $(cat "$work/verify.txt")"
+
+# A person watches the recording: arena-client --spectate joins tickwire-replay play as a
+# spectator and stays until the playback ends (the server's shutdown, not a kick or a
+# timeout, ends its connection); play turns no one away.
+"$replay" play "$work/match.twr" --port 0 --key "$work/server.key" --speed 4 >"$work/play.out" 2>"$work/play.err" &
+play_pid=$!
+play_port=""
+for _ in $(seq 100); do
+  play_port=$(sed -n 's/.* on [0-9.]*:\([0-9]*\); playback starts.*/\1/p' "$work/play.err")
+  [ -n "$play_port" ] && break
+  kill -0 "$play_pid" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$play_port" ] || fail "tickwire-replay play did not say its port: $(cat "$work/play.err")"
+status=0
+timeout 60 "$client_bin" --spectate --server "127.0.0.1:$play_port" --key "$work/server.key" --seconds 0 \
+  --screenshot "$work/spectator.png" >"$work/spectator.out" 2>&1 || status=$?
+play_status=0
+wait "$play_pid" || play_status=$?
+[ "$status" -eq 0 ] || fail "the spectator exited $status: $(cat "$work/spectator.out")"
+[ "$play_status" -eq 0 ] || fail "play exited $play_status: $(cat "$work/play.err")"
+grep -q "1 spectator for .*: 1 connected" "$work/spectator.out" || fail "the spectator did not join: $(cat "$work/spectator.out")"
+grep -q "ended: *1 bots: server shutting down" "$work/spectator.out" ||
+  fail "the spectator's connection did not last the whole replay: $(cat "$work/spectator.out")"
+grep -q "played [0-9]* ticks ($ticks recorded frames, .* to up to 1 spectator; turned away 0 players" "$work/play.err" ||
+  fail "play: $(cat "$work/play.err")"
 
 "$replay" dump "$work/match.twr" --json >"$work/dump.jsonl" || fail "dump failed"
 check_dump "$work/dump.jsonl"
@@ -118,7 +145,7 @@ done
 status=0
 "$replay" verify "$work/missing.twr" >/dev/null 2>"$work/err" || status=$?
 [ "$status" -eq 2 ] || fail "verify of a missing file exited $status"
-grep -q "cannot open" "$work/err" || fail "verify of a missing file: $(cat "$work/err")"
+grep -q "cannot read .*missing.twr.: No such file or directory" "$work/err" || fail "verify of a missing file: $(cat "$work/err")"
 
 # A server killed with SIGKILL mid-match: every chunk it completed reads back.
 start_server "$work/killed.twr"

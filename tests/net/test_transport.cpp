@@ -278,3 +278,12 @@ TEST_CASE("a second server on a port in use fails to start with HostCreateFailed
     config.bind = f.server->address();
     CHECK(Server::create(config).error() == Error::HostCreateFailed);
 }
+
+TEST_CASE("a public address with port 0 names the port the server was given, and tokens for it connect") {
+    ServerConfig config;
+    config.publicAddresses = {Address::loopback(0)};
+    Fixture f(config);
+    REQUIRE(f.server->address().port != 0);
+    auto client = f.client(*f.token(7));
+    CHECK(f.connect(*client));
+}

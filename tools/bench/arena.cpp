@@ -656,12 +656,12 @@ void addArenaCommand(CLI::App& app, int& exitCode) {
         "arena-clients, and reports tick time, server CPU, bytes and memory per client, and what the bots saw");
     cmd->add_option("--bots", options->bots, "bots to play, in arena-client processes of up to 250")
         ->type_name("N")
-        ->check(CLI::Range(1u, 4000u))
+        ->check(tickwire::cli::range(1u, 4000u))
         ->capture_default_str();
     cmd->add_option("--seconds", options->seconds,
                     "seconds to play once connected (the bots first get 2 s + 1 s per 200 bots to join)")
         ->type_name("S")
-        ->check(CLI::Range(1.0, 3600.0))
+        ->check(tickwire::cli::range(1.0, 3600.0))
         ->capture_default_str();
     cmd->add_option("--arena-dir", options->arenaDir,
                     "directory holding arena-server and arena-client (default: ../samples/arena next to "

@@ -5,6 +5,7 @@
 #include "transport.hpp"
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -37,7 +38,8 @@ MachineInfo machineInfo() {
 
 int main(int argc, char** argv) {
     CLI::App app{"tickwire-bench: the engine's benchmarks, one subcommand each (figures: docs/BENCHMARKS.md).\n"
-                 "Each subcommand prints a table; --json adds one JSON object as the last line."};
+                 "Each subcommand prints a table; --json adds one JSON object as the last line.",
+                 "tickwire-bench"};
     app.require_subcommand(1);
 
     int exitCode = 0;
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     tickwire::bench::addSnapshotCommand(app, exitCode);
     tickwire::bench::addArenaCommand(app, exitCode);
 
-    CLI11_PARSE(app, argc, argv);
+    app.footer(tickwire::cli::kExitStatus);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
     return exitCode;
 }

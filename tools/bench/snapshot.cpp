@@ -228,8 +228,17 @@ void printPasses(const char* what, const std::vector<std::pair<Pass, Pass>>& pas
 
 int runSnapshot(const SnapshotOptions& o) {
     if ((!o.makeCubes.empty() || !o.makeAsteroids.empty()) && !haveScenes()) {
-        std::cerr << "tickwire-bench: built without Bullet (libbullet-dev): cannot make recordings\n";
-        return 1;
+        std::cerr << "tickwire-bench: --make-cubes and --make-asteroids need Bullet (libbullet-dev), and this build "
+                     "has none\n";
+        return cli::kExitUsage;
+    }
+    for (const auto& [option, file] : {std::pair{"--cubes", &o.cubes}, std::pair{"--asteroids", &o.asteroids}}) {
+        // A recording this run makes first is read after it is written.
+        if (file->empty() || *file == o.makeCubes || *file == o.makeAsteroids) continue;
+        if (auto why = cli::unreadable(*file)) {
+            std::cerr << "tickwire-bench: " << option << ": cannot read '" << *file << "': " << *why << '\n';
+            return cli::kExitUsage;
+        }
     }
     if (!o.makeCubes.empty()) {
         const auto frames = simulateCubes(o.frames ? o.frames : 1806, o.seed);
@@ -360,10 +369,10 @@ void addSnapshotCommand(CLI::App& app, int& exitCode) {
         ->type_name("FILE");
     cmd->add_option("--frames", options->frames,
                     "frames to simulate (default: cubes 1806 including 6 leading copies, asteroids 5400 = 3 min)")
-        ->type_name("N")->check(CLI::Range(7, 200000));
+        ->type_name("N")->check(tickwire::cli::range<std::size_t>(7, 200000));
     cmd->add_option("--seed", options->seed, "simulation seed for --make-*")->type_name("S");
     cmd->add_option("--age", options->ages, "baseline ages to measure, in frames (default: cubes 6, asteroids 1 3)")
-        ->type_name("K")->check(CLI::Range(1, 60));
+        ->type_name("K")->check(tickwire::cli::range<std::size_t>(1, 60));
     cmd->add_flag("--json", options->json, "also print one JSON object as the last stdout line");
     cmd->callback([options, &exitCode] {
         if (options->cubes.empty() && options->asteroids.empty() && options->makeCubes.empty() &&

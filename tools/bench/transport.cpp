@@ -583,15 +583,15 @@ void addTransportCommand(CLI::App& app, int& exitCode) {
         "and UDP bytes on the wire per message at 60 Hz");
     cmd->add_flag("--json", options->json, "also print one JSON object with every figure as the last stdout line");
     cmd->add_option("--seconds", options->seconds, "measured seconds per throughput case")
-        ->check(CLI::Range(0.1, 60.0))
+        ->check(tickwire::cli::range(0.1, 60.0))
         ->capture_default_str();
     cmd->add_option("--ticks", options->ticks, "measured 60 Hz ticks per wire-cost case")
-        ->check(CLI::Range(5u, 3600u))
+        ->check(tickwire::cli::range(5u, 3600u))
         ->capture_default_str();
     cmd->add_option("--window", options->windowBytes,
                     "reliable sender's window: unacknowledged bytes in flight before it backs off "
                     "(tickwire: ChannelLimits::maxQueuedBytes; raw ENet: sent minus delivered)")
-        ->check(CLI::Range(std::size_t{64 * 1024}, std::size_t{64u << 20}))
+        ->check(tickwire::cli::range(std::size_t{64 * 1024}, std::size_t{64u << 20}))
         ->capture_default_str();
     cmd->add_option("--only", options->only,
                     "run only the cases whose name contains one of these strings, e.g. "

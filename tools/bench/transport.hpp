@@ -3,6 +3,7 @@
 // one subcommand; the machine description is shared so every report names its host.
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 
 #include <cstddef>
 #include <string>

@@ -4,11 +4,13 @@
 #include <tickwire/net/link_sim.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <string>
 
 namespace {
@@ -37,20 +39,21 @@ int main(int argc, char** argv) {
         "jitter, loss, duplication and reordering (each direction independently).\n"
         "Clients send to 127.0.0.1:LISTEN (every interface with --bind-any). The same seed\n"
         "and datagram sequence give the same decisions. Stops on SIGINT/SIGTERM and prints\n"
-        "the final counters as one JSON object on the last line of stdout."};
+        "the final counters as one JSON object on the last line of stdout.",
+        "tickwire-netsim"};
     LinkSimConfig config;
     std::string forward;
     bool bindAny = false;
     unsigned statsInterval = 0;
-    // The ranges are checked here for a clear message naming the flag, and again by
-    // validate() (which also knows that jitter may not exceed latency).
-    const auto range = [](auto lo, auto hi) { return CLI::Range(lo, hi).description(""); };
-    app.add_option("--listen", config.listenPort, "UDP port clients send to; 0 picks a free one")
-        ->type_name("PORT")->required();
+    // Every limit is checked here, with the option's name, before validate() sees the
+    // config (its messages name the config's fields, which a user never typed).
+    using tickwire::cli::range;
+    app.add_option("--listen", config.listenPort, "UDP port clients send to; 0 takes a free one (printed on start)")
+        ->type_name("PORT")->required()->check(tickwire::cli::port(true));
     app.add_option("--forward", forward, "the real server")->type_name("HOST:PORT")->required();
     app.add_option("--latency", config.latencyMs, "one-way delay added to every datagram, 0..10000")
         ->type_name("MS")->check(range(0u, 10000u));
-    app.add_option("--jitter", config.jitterMs, "uniform extra delay in [-MS, +MS], 0..latency")
+    app.add_option("--jitter", config.jitterMs, "uniform extra delay in [-MS, +MS], 0..--latency")
         ->type_name("MS")->check(range(0u, 10000u));
     app.add_option("--loss", config.lossPct, "chance a datagram is dropped, 0..100")
         ->type_name("PCT")->check(range(0.0, 100.0));
@@ -59,28 +62,48 @@ int main(int argc, char** argv) {
     app.add_option("--reorder", config.reorderPct, "chance a datagram is held back behind later ones, 0..100")
         ->type_name("PCT")->check(range(0.0, 100.0));
     app.add_option("--seed", config.seed, "seed of every random decision")
-        ->type_name("N")->capture_default_str();
+        ->type_name("N")->capture_default_str()
+        ->check(range<std::uint64_t>(0, std::numeric_limits<std::uint64_t>::max()));
     app.add_flag("--bind-any", bindAny, "listen on every interface instead of 127.0.0.1");
     app.add_option("--stats-interval", statsInterval,
                    "also print the counters as a JSON line every S seconds; 0 = only at exit")
         ->type_name("S")->check(range(0u, 86400u));
-    CLI11_PARSE(app, argc, argv);
+    app.footer(tickwire::cli::kExitStatus);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
+    using tickwire::cli::kExitFailed;
+    using tickwire::cli::kExitUsage;
 
-    auto target = Address::parse(forward);
+    std::string why;
+    auto target = tickwire::cli::parseHostPort("--forward", forward, why);
     if (!target) {
-        std::cerr << "tickwire-netsim: --forward " << forward << ": " << describe(target.error()) << '\n';
-        return 2;
+        std::cerr << "tickwire-netsim: " << why << '\n';
+        return kExitUsage;
+    }
+    if (target->ipv4 == 0 || target->port == 0) {
+        std::cerr << "tickwire-netsim: --forward '" << forward
+                  << "': name the server's host and port (not 0.0.0.0, not port 0)\n";
+        return kExitUsage;
+    }
+    if (config.jitterMs > config.latencyMs) {
+        std::cerr << "tickwire-netsim: --jitter must be <= --latency (got --jitter " << config.jitterMs << " and --latency "
+                  << config.latencyMs << "): a datagram cannot leave before it arrived\n";
+        return kExitUsage;
+    }
+    if (config.listenPort == target->port && (target->ipv4 >> 24) == 127) {
+        std::cerr << "tickwire-netsim: --listen and --forward name the same port " << config.listenPort
+                  << ": the relay would send to itself\n";
+        return kExitUsage;
     }
     config.forward = *target;
-    if (std::string why; !config.validate(&why)) {
+    if (!config.validate(&why)) {
         std::cerr << "tickwire-netsim: " << why << '\n';
-        return 2;
+        return kExitUsage;
     }
     auto sim = LinkSim::create(config, bindAny);
     if (!sim) {
         std::cerr << "tickwire-netsim: cannot listen on port " << config.listenPort << ": "
                   << describe(sim.error()) << '\n';
-        return 1;
+        return kExitFailed;
     }
 
     std::signal(SIGINT, onSignal);

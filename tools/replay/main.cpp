@@ -11,8 +11,9 @@
 //
 // Every file is untrusted: a damaged one is read up to its first bad chunk, and anything
 // that is not an arena replay of this format version is refused with a sentence saying why.
-// Exit codes follow cmp(1): 0 done, 1 the file is damaged where it mattered (or a capture or
-// playback failed), 2 the input cannot be used at all.
+// Exit codes are every tickwire program's (tools/common/tool_cli.hpp), read as cmp(1) does: 0
+// done, 1 the file is damaged where it mattered (or a capture or playback failed), 2 the input
+// cannot be used at all.
 
 #include "arena_capture.hpp"
 #include "arena_events.hpp"
@@ -30,6 +31,7 @@
 #include <tickwire/net/token.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -48,6 +50,7 @@
 #include <vector>
 
 using namespace tickwire;
+namespace cli = tickwire::cli;
 using arena::ArenaGame;
 using arena::tool::nowSeconds;
 using arena::tool::stopRequested;
@@ -57,9 +60,9 @@ namespace {
 using Reader = engine::ReplayReader<ArenaGame::Codec>;
 using Chunk = engine::ReplayChunk<ArenaGame::World>;
 
-constexpr int kExitOk = 0;
-constexpr int kExitDamaged = 1;
-constexpr int kExitUnusable = 2;
+constexpr int kExitOk = cli::kExitOk;
+constexpr int kExitDamaged = cli::kExitFailed;
+constexpr int kExitUnusable = cli::kExitUsage;
 
 int say(int code, const std::string& message) {
     std::cerr << "tickwire-replay: " << message << '\n';
@@ -75,6 +78,10 @@ std::string count(std::uint64_t n, const std::string& noun, const std::string& p
 
 /// The replay at `path`, or none after saying why (the caller exits kExitUnusable).
 std::unique_ptr<Reader> openReplay(const std::string& path) {
+    if (auto cannot = cli::unreadable(path)) {
+        say(kExitUnusable, "cannot read " + inQuotes(path) + ": " + *cannot);
+        return nullptr;
+    }
     std::string why;
     auto reader = Reader::open(path, arena::kReplayGame, &why);
     if (!reader) {
@@ -254,8 +261,9 @@ int runInfo(const InfoOptions& o) {
     std::snprintf(line, sizeof line, "min %zu, mean %.1f, max %zu per tick", entityMin, entityMean, entityMax);
     std::cout << "entities    " << line << '\n';
     std::cout << "events      " << events << '\n';
-    std::snprintf(line, sizeof line, "mean %.0f B/s, peak %llu B/s over 1 s (%llu bytes of encoded frames)", meanRate,
-                  static_cast<unsigned long long>(peakBytes), static_cast<unsigned long long>(frameBytes));
+    std::snprintf(line, sizeof line, "mean %.1f kbit/s, peak %.1f kbit/s over 1 s (%llu bytes of encoded frames)",
+                  meanRate * 8.0 / 1000.0, static_cast<double>(peakBytes) * 8.0 / 1000.0,
+                  static_cast<unsigned long long>(frameBytes));
     std::cout << "bandwidth   " << line << '\n';
     if (whole && v.indexed) {
         std::cout << "state       whole\n";
@@ -430,6 +438,7 @@ struct RenderOptions {
 
 int runRender(const RenderOptions& o) {
     if (o.from > o.to) return say(kExitUnusable, "--from " + std::to_string(o.from) + " is after --to " + std::to_string(o.to));
+    if (auto cannot = cli::unwritable(o.out)) return say(kExitUnusable, "--out: cannot write " + inQuotes(o.out) + ": " + *cannot);
     auto reader = openReplay(o.file);
     if (!reader) return kExitUnusable;
     const auto& chunks = reader->chunks();
@@ -492,17 +501,16 @@ int runCapture(const CaptureOptions& o) {
     }
     net::ConnectToken token;
     if (!o.tokenFile.empty()) {
-        auto loaded = net::ConnectToken::load(o.tokenFile);
-        if (!loaded) {
-            return say(kExitUnusable, "cannot load token " + inQuotes(o.tokenFile) + ": " + std::string(describe(loaded.error())));
-        }
+        std::string why;
+        auto loaded = cli::loadToken(o.tokenFile, why);
+        if (!loaded) return say(kExitUnusable, why);
         token = *loaded;
         if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
             return say(kExitUnusable, "the token is not valid for " + server->toString());
         }
     } else {
         std::string keyError;
-        const auto key = arena::tool::loadServerKey(o.keyFile, keyError);
+        const auto key = cli::loadKey(o.keyFile, keyError);
         if (!key) return say(kExitUnusable, keyError);
         // A random id, so that a capture never takes the place of a player with the same id.
         auto issued = arena::tool::devToken(*key, *server, arena::tool::randomPlayerId());
@@ -584,7 +592,7 @@ int runPlay(const PlayCliOptions& o) {
     auto reader = openReplay(o.file);
     if (!reader) return kExitUnusable;
     std::string keyError;
-    const auto key = arena::tool::loadServerKey(o.keyFile, keyError);
+    const auto key = cli::loadKey(o.keyFile, keyError);
     if (!key) return say(kExitUnusable, keyError);
     const auto& v = reader->verification();
     if (v.badChunk) std::cerr << "tickwire-replay: " << v.problem << "; playing the ticks before it\n";
@@ -671,9 +679,9 @@ int main(int argc, char** argv) {
     captureCommand->add_option("--out", capture.out, "Replay file to write (replaced if it exists)")
         ->required()->type_name("FILE");
     captureCommand->add_option("--seconds", capture.seconds, "Stop after this many seconds (0: until the server goes away)")
-        ->type_name("S")->check(CLI::Range(0.0, 1e7))->capture_default_str();
+        ->type_name("S")->check(cli::range(0.0, 1e7))->capture_default_str();
     captureCommand->add_option("--tick-rate", capture.tickRate, "The server's --tick-rate")
-        ->type_name("HZ")->check(CLI::Range(10, 240))->capture_default_str();
+        ->type_name("HZ")->check(cli::range<std::uint32_t>(10, 240))->capture_default_str();
 
     InfoOptions info;
     auto* infoCommand = app.add_subcommand("info", "Describe a replay: time, ticks, entities, bandwidth, damage.");
@@ -708,16 +716,16 @@ int main(int argc, char** argv) {
                         "are moved onto them. Ends at the end of the recording (never with --loop) or on\n"
                         "SIGINT/SIGTERM, telling every spectator the server is shutting down.");
     playCommand->add_option("FILE", play.file, "Replay file")->required();
-    playCommand->add_option("--port", play.port, "UDP port to listen on (all interfaces)")
-        ->required()->type_name("PORT")->check(CLI::Range(1, 65535));
+    playCommand->add_option("--port", play.port, "UDP port to listen on (all interfaces); 0 takes a free one (printed on start)")
+        ->required()->type_name("PORT")->check(cli::port(true));
     playCommand->add_option("--key", play.keyFile, "Server key file: spectators' tokens must be issued with it")
         ->required()->type_name("KEYFILE");
     playCommand->add_option("--speed", play.speed, "Playback speed, 0.1..16 (ticks per second = tick rate x speed)")
-        ->type_name("X")->check(CLI::Range(0.1, 16.0))->capture_default_str();
+        ->type_name("X")->check(cli::range(0.1, 16.0))->capture_default_str();
     playCommand->add_option("--from", play.from, "Start at the first recorded tick at or after this one")->type_name("TICK");
     playCommand->add_flag("--loop", play.loop, "Start over at the end, until stopped");
     playCommand->add_option("--spectators", play.spectators, "Spectators at once")
-        ->type_name("N")->check(CLI::Range(1, 256))->capture_default_str();
+        ->type_name("N")->check(cli::range<std::size_t>(1, 256))->capture_default_str();
 
     RenderOptions render;
     auto* renderCommand = app.add_subcommand("render", "Draw a replay as a PNG: paths, deaths, bandwidth, entities.");
@@ -728,16 +736,11 @@ int main(int argc, char** argv) {
     renderCommand->add_option("--from", render.from, "First tick to draw")->type_name("TICK");
     renderCommand->add_option("--to", render.to, "Last tick to draw")->type_name("TICK");
     renderCommand->add_option("--width", render.width, "Picture width, pixels")
-        ->type_name("PX")->check(CLI::Range(arena::kRenderMinSide, arena::view::kMaxCanvasSide))->capture_default_str();
+        ->type_name("PX")->check(cli::range<int>(arena::kRenderMinSide, arena::view::kMaxCanvasSide))->capture_default_str();
     renderCommand->add_option("--height", render.height, "Picture height, pixels")
-        ->type_name("PX")->check(CLI::Range(arena::kRenderMinSide, arena::view::kMaxCanvasSide))->capture_default_str();
+        ->type_name("PX")->check(cli::range<int>(arena::kRenderMinSide, arena::view::kMaxCanvasSide))->capture_default_str();
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        return code == 0 ? kExitOk : kExitUnusable;
-    }
+    if (auto code = cli::parse(app, argc, argv)) return *code;
     try {
         if (*captureCommand) return runCapture(capture);
         if (*infoCommand) return runInfo(info);

@@ -7,6 +7,7 @@
 #include <tickwire/net/token.hpp>
 
 #include <CLI/CLI.hpp>
+#include <tool_cli.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -52,9 +53,12 @@ struct ShowOptions {
     bool json = false;
 };
 
-int fail(const std::string& message) {
+using tickwire::cli::kExitFailed;
+using tickwire::cli::kExitUsage;
+
+int fail(int code, const std::string& message) {
     std::cerr << "tickwire-token: " << message << '\n';
-    return 1;
+    return code;
 }
 
 std::string inQuotes(std::string_view text) { return "'" + std::string(text) + "'"; }
@@ -86,8 +90,8 @@ CLI::Validator unsignedIn(std::uint64_t min, std::uint64_t max) {
         [min, max](std::string& text) -> std::string {
             const std::string range = std::to_string(min) + ".." + std::to_string(max);
             const auto value = parseUnsigned(text);
-            if (!value) return "expected a whole number (decimal, or hex after 0x), got " + inQuotes(text);
-            if (*value < min || *value > max) return "must be in " + range + ", got " + inQuotes(text);
+            if (!value) return inQuotes(text) + " is not a number (a whole number, decimal or hex after 0x)";
+            if (*value < min || *value > max) return inQuotes(text) + " is out of range: must be " + range;
             text = std::to_string(*value);
             return {};
         },
@@ -132,17 +136,14 @@ std::string utc(std::uint64_t unixSeconds) {
 }
 
 std::optional<Address> parseServer(const std::string& text) {
-    const auto address = Address::parse(text);
+    std::string why;
+    const auto address = tickwire::cli::parseHostPort("--server", text, why);
     if (!address) {
-        if (address.error() == Error::ResolveFailed) {
-            fail("--server " + inQuotes(text) + ": the host did not resolve to an IPv4 address");
-        } else {
-            fail("--server " + inQuotes(text) + ": expected HOST:PORT, e.g. 127.0.0.1:40000");
-        }
+        fail(kExitUsage, why);
         return std::nullopt;
     }
     if (address->ipv4 == 0 || address->port == 0) {
-        fail("--server " + inQuotes(text) + ": 0.0.0.0 and port 0 are not addresses a client can reach");
+        fail(kExitUsage, "--server " + inQuotes(text) + ": 0.0.0.0 and port 0 are not addresses a client can reach");
         return std::nullopt;
     }
     return *address;
@@ -154,32 +155,31 @@ int runKeygen(const KeygenOptions& options) {
     if (!options.force) {
         const int fd = ::open(options.out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 && errno == EEXIST) {
-            return fail(inQuotes(options.out) +
+            return fail(kExitUsage, "--out " + inQuotes(options.out) +
                         " already exists; pass --force to replace it (tokens issued under the old "
                         "key will stop opening)");
         }
-        if (fd < 0) return fail("cannot create " + inQuotes(options.out) + ": " + std::strerror(errno));
+        if (fd < 0) return fail(kExitUsage, "--out: cannot create " + inQuotes(options.out) + ": " + std::strerror(errno));
         ::close(fd);
     }
     if (!Key::generate().save(options.out)) {
         if (!options.force) ::unlink(options.out.c_str());  // the empty file we just created
-        return fail("cannot write key file " + inQuotes(options.out));
+        return fail(kExitFailed, "cannot write key file " + inQuotes(options.out));
     }
     std::cout << "wrote a new server key to " << options.out << " (mode 0600)\n";
     return 0;
 }
 
 int runIssue(const IssueOptions& options) {
-    const auto key = Key::load(options.keyFile);
-    if (!key && key.error() == Error::Malformed) {
-        return fail("key file " + inQuotes(options.keyFile) + " is not a server key: it must hold exactly " +
-                    std::to_string(Key::kSize) + " bytes (make one with 'tickwire-token keygen')");
+    std::string why;
+    const auto key = tickwire::cli::loadKey(options.keyFile, why);
+    if (!key) return fail(kExitUsage, why);
+    if (auto cannot = tickwire::cli::unwritable(options.out)) {
+        return fail(kExitUsage, "--out: cannot write " + inQuotes(options.out) + ": " + *cannot);
     }
-    if (!key) return fail("cannot read key file " + inQuotes(options.keyFile));
-    if (key->isZero()) return fail("key file " + inQuotes(options.keyFile) + " holds an all-zero key");
 
     if (options.servers.size() > kMaxTokenServers) {
-        return fail("at most " + std::to_string(kMaxTokenServers) + " --server options, got " +
+        return fail(kExitUsage, "at most " + std::to_string(kMaxTokenServers) + " --server options, got " +
                     std::to_string(options.servers.size()));
     }
     TokenParams params;
@@ -190,13 +190,13 @@ int runIssue(const IssueOptions& options) {
     params.userData = decodeHex(options.userDataHex).value_or(std::vector<std::uint8_t>{});
     for (const std::string& text : options.servers) {
         const auto server = parseServer(text);
-        if (!server) return 1;
+        if (!server) return kExitUsage;
         params.servers.push_back(*server);
     }
 
     const auto token = issueToken(*key, params, unixNow());
-    if (!token) return fail(std::string("cannot issue the token: ") + std::string(describe(token.error())));
-    if (!token->save(options.out)) return fail("cannot write token file " + inQuotes(options.out));
+    if (!token) return fail(kExitFailed, std::string("cannot issue the token: ") + std::string(describe(token.error())));
+    if (!token->save(options.out)) return fail(kExitFailed, "cannot write token file " + inQuotes(options.out));
     std::cout << "wrote a token for client " << options.clientId << " to " << options.out << ", expiring "
               << utc(token->expireTime) << '\n';
     return 0;
@@ -236,14 +236,18 @@ void printJson(const ConnectToken& token, std::uint64_t now) {
 }
 
 int runShow(const ShowOptions& options) {
+    if (auto why = tickwire::cli::unreadable(options.tokenFile)) {
+        return fail(kExitUsage, "cannot read token file " + inQuotes(options.tokenFile) + ": " + *why);
+    }
     const auto token = ConnectToken::load(options.tokenFile);
-    if (!token && token.error() == Error::IoError) return fail("cannot read token file " + inQuotes(options.tokenFile));
     if (!token && token.error() == Error::UnsupportedVersion) {
-        return fail(inQuotes(options.tokenFile) + " is a token of a version this build does not read (it reads version " +
-                    std::to_string(kTokenVersion) + ")");
+        return fail(kExitUsage, inQuotes(options.tokenFile) +
+                                    " is a token of a version this build does not read (it reads version " +
+                                    std::to_string(kTokenVersion) + ")");
     }
     if (!token) {
-        return fail(inQuotes(options.tokenFile) + " is not a connect token: " + std::string(describe(token.error())));
+        return fail(kExitUsage,
+                    inQuotes(options.tokenFile) + " is not a connect token: " + std::string(describe(token.error())));
     }
     if (options.json) {
         printJson(*token, unixNow());
@@ -265,7 +269,8 @@ int main(int argc, char** argv) {
                "  tickwire-token keygen --out server.key\n"
                "  tickwire-token issue --key server.key --client-id 42 --server 127.0.0.1:40000 \\\n"
                "      --expires-in 30 --timeout 10 --out client.token\n"
-               "  tickwire-token show client.token");
+               "  tickwire-token show client.token\n" +
+               std::string(tickwire::cli::kExitStatus));
 
     KeygenOptions keygen;
     auto* keygenCommand = app.add_subcommand("keygen", "Write a fresh 32-byte server key (file mode 0600).");
@@ -295,12 +300,12 @@ int main(int argc, char** argv) {
     showCommand->add_option("TOKENFILE", show.tokenFile, "Token file to read")->required();
     showCommand->add_flag("--json", show.json, "Print one JSON object (protocolId as a hex string)");
 
-    CLI11_PARSE(app, argc, argv);
+    if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
     try {
         if (*keygenCommand) return runKeygen(keygen);
         if (*issueCommand) return runIssue(issue);
         return runShow(show);
     } catch (const std::exception& e) {
-        return fail(e.what());
+        return fail(kExitFailed, e.what());
     }
 }

@@ -122,7 +122,7 @@ std::vector<OverlayLine> overlayLines(const NetOverlay& o, const std::vector<Vie
     if (!o.connected) lines.push_back({"DISCONNECTED", kWarningColour});
     lines.push_back({"RTT " + number(o.rttMs, 0) + " ms", kTextColour});
     lines.push_back({"LOSS " + number(o.lossPct, 1) + " %", kTextColour});
-    lines.push_back({"IN " + number(o.kbpsIn, 1) + " KBPS  OUT " + number(o.kbpsOut, 1) + " KBPS", kTextColour});
+    lines.push_back({"IN " + number(o.kbpsIn, 1) + " KBIT/S  OUT " + number(o.kbpsOut, 1) + " KBIT/S", kTextColour});
     lines.push_back({"CORR " + std::to_string(o.corrections), kTextColour});
     lines.push_back({"INTERP " + number(o.interpDelayMs, 0) + " ms", kTextColour});
     lines.push_back({"TICK " + std::to_string(o.tick), kTextColour});

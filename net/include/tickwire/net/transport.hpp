@@ -130,7 +130,7 @@ struct Clock {
 /// Server configuration. Aggregate with safe defaults; validate() runs in every build.
 struct ServerConfig {
     Address bind{0, 0};                       ///< 0.0.0.0:0 = any address, a free port
-    std::vector<Address> publicAddresses;     ///< addresses tokens must name; default: the bound address (127.0.0.1 when bound to 0.0.0.0)
+    std::vector<Address> publicAddresses;     ///< addresses tokens must name; default: the bound address (127.0.0.1 when bound to 0.0.0.0); port 0 = the bound port
     Key key;                                  ///< the fleet's 32-byte server key; required
     std::uint64_t protocolId = kDefaultProtocolId;
     std::size_t maxClients = 64;              ///< 1..4095 connected at once
