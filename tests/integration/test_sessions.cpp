@@ -600,6 +600,27 @@ TEST_CASE("a correction is blended into the visible state over the smoothing tim
     CHECK(std::get<test::Pawn>(*a.visibleLocal(later)) == std::get<test::Pawn>(*a.predicted().find(10)));
 }
 
+TEST_CASE("the tick hook sees every simulated tick once, in order, even when one update() runs several") {
+    ServerSessionConfig config;
+    config.transport.bind = net::Address::loopback(0);
+    config.transport.key = net::Key::generate();
+    auto server = std::move(*Server::create(config));
+    std::vector<std::uint32_t> seen;
+    server->onTick([&](const TestGame::World& w) {
+        CHECK(w.tick + 1 == server->tick());  // the world of the tick just simulated
+        seen.push_back(w.tick);
+    });
+    const std::uint64_t tickMicros = 1000000 / config.tickRate;
+    server->update(1000000);                          // sets the clock's origin
+    server->update(1000000 + 5 * tickMicros + 10);    // five ticks in one call
+    server->update(1000000 + 6 * tickMicros + 10);    // one more
+    CHECK(seen == std::vector<std::uint32_t>{0, 1, 2, 3, 4, 5});
+    server->onTick({});
+    server->update(1000000 + 8 * tickMicros + 10);
+    CHECK(seen.size() == 6);
+    CHECK(server->tick() == 8);
+}
+
 TEST_CASE("every message a server drops is counted by reason, and none reaches the game") {
     Rig rig(link(1, 0, 0));
     net::TokenParams p;
