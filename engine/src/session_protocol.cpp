@@ -35,6 +35,60 @@ std::string describeMismatch(SessionMismatch what, const SessionTerms& server, c
 
 namespace detail {
 
+ServerRoute routeToServer(std::span<const std::uint8_t> message, bool joined, SessionDropStats& drops) noexcept {
+    const auto type = net::peekMessageType(message);
+    if (!type) {
+        ++drops.unknownType;
+        return ServerRoute::Drop;
+    }
+    switch (*type) {
+        case kHello:
+            if (!joined) return ServerRoute::Hello;
+            break;  // a second Hello
+        case kInput:
+            if (joined) return ServerRoute::Input;
+            break;  // no entity and no terms agreed yet
+        case kEvent:
+            if (joined) return ServerRoute::Event;
+            break;
+        case kSnapshot:
+        case kSnapshotPart:
+        case kWelcome:
+        case kRefused: break;  // server -> client
+        default: ++drops.unknownType; return ServerRoute::Drop;
+    }
+    ++drops.unexpected;
+    return ServerRoute::Drop;
+}
+
+ClientRoute routeToClient(std::span<const std::uint8_t> message, bool agreed, SessionDropStats& drops) noexcept {
+    const auto type = net::peekMessageType(message);
+    if (!type) {
+        ++drops.unknownType;
+        return ClientRoute::Drop;
+    }
+    switch (*type) {
+        case kWelcome:
+            if (!agreed) return ClientRoute::Welcome;
+            break;  // a second Welcome
+        case kRefused: return ClientRoute::Refused;
+        case kEvent:
+            if (agreed) return ClientRoute::Event;
+            break;
+        case kSnapshot:
+            if (agreed) return ClientRoute::Snapshot;
+            break;
+        case kSnapshotPart:
+            if (agreed) return ClientRoute::SnapshotPart;
+            break;
+        case kHello:
+        case kInput: break;  // client -> server
+        default: ++drops.unknownType; return ClientRoute::Drop;
+    }
+    ++drops.unexpected;
+    return ClientRoute::Drop;
+}
+
 std::vector<std::vector<std::uint8_t>> splitSnapshot(std::uint32_t tick, std::span<const std::uint8_t> message,
                                                      std::size_t limit) {
     // A part's header, measured with the largest data a part can hold: type, tick, index,

@@ -14,12 +14,17 @@
 #include <cstdlib>
 #include <limits>
 
+
 namespace tickwire::engine {
 
 namespace detail {
 
 /// Prediction candidates (see extrapolate()).
 inline constexpr std::size_t kCandidateCount = 9;
+/// Candidates are scored apart for fields moving at different speeds (speedBucket()):
+/// a fast body's path bends more between baselines than a slow one's, and a slow one's
+/// velocity is mostly quantization noise.
+inline constexpr std::size_t kSpeedBuckets = 6;
 
 std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept {
     static const auto table = [] {
@@ -35,8 +40,9 @@ std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept {
 
 /// Adaptive models of one field of one entity type.
 struct FieldModels {
-    std::array<BitModel, 6> differs{};     // [previous field differed 0/1][own history 0..2]
-    std::array<BitModel, 9> sign{};        // [sign of this field in the previous entity coded 0/1/none][own last move 0/+/-]
+    std::array<BitModel, 18> differs{};    // [previous field differed 0/1][own history 0..2][own last surprise 0..2]
+    std::array<BitModel, 27> sign{};       // [sign of this field in the previous entity coded 0/1/none][own last move 0/+/-]
+                                           // [sign of its own last surprise none/+/-]
     std::array<BitModel, 32 * 64> size{};  // [neighbour class 0..3][own last surprise 0..3][own motion 0..1][tree node]
     std::array<BitModel, 65> mantissa{};   // [size class]
 };
@@ -44,13 +50,13 @@ struct FieldModels {
 /// Every adaptive model of a packet, and the predictor scores. A chained packet starts
 /// from those its baseline's packet ended with.
 struct Models {
-    std::array<BitModel, 12> same{};  // [previous two entities changed 0..3][own history 0..2]
+    std::array<BitModel, 40> same{};  // [previous two entities changed 0..3][own history 0..4][next one moved 0/1]
     BitModel removed{};
     std::array<BitModel, 64> count{};
     std::array<BitModel, 64> gap{};
     std::vector<std::vector<FieldModels>> fields;                     // [type][field]
-    std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores1;  // [type][field][candidate]: one baseline of history
-    std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores2;  // [type][field][candidate]: two baselines
+    std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores1;  // [type][field x speed][candidate]: one baseline of history
+    std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores2;  // [type][field x speed][candidate]: two baselines
 };
 
 }  // namespace detail
@@ -64,7 +70,8 @@ public:
     std::vector<std::uint8_t> depth;     // per entity: baselines of history, 0..2
     std::vector<std::int32_t> d1;        // per field: value - value one baseline back
     std::vector<std::int32_t> d2;        // per field: one baseline back - two back
-    std::vector<std::uint8_t> surprise;  // per field: size class of its last coded residual (0: none)
+    std::vector<std::uint8_t> surprise;  // per field: size class of its last coded residual (0: none), its
+                                         // sign in the top bit (kNegativeSurprise)
     std::uint32_t dt1 = 0;               // ticks between this snapshot and its baseline
     std::uint32_t dt2 = 0;               // ticks between that baseline and its own
 };
@@ -91,7 +98,16 @@ std::int64_t roundDiv(std::int64_t n, std::int64_t d) {
     return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
 }
 
+/// The top bit of a remembered surprise: the residual was negative.
+constexpr std::uint8_t kNegativeSurprise = 0x80;
+
 unsigned classBucket(unsigned cls) { return cls == 0 ? 0u : (cls <= 2 ? 1u : (cls <= 5 ? 2u : 3u)); }
+
+/// How fast a field moved over the last interval (kSpeedBuckets classes of |d|).
+unsigned speedBucket(std::int64_t d) {
+    const auto w = static_cast<unsigned>(std::bit_width(static_cast<std::uint64_t>(d < 0 ? -d : d)));
+    return std::min<unsigned>((w + 1) / 2, kSpeedBuckets - 1);
+}
 
 unsigned motionBucket(std::int64_t d) {
     const auto w = std::bit_width(static_cast<std::uint64_t>(d < 0 ? -d : d));
@@ -287,8 +303,8 @@ public:
             }
             layouts_.push_back(std::move(l));
             fresh_.fields.emplace_back(t.size());
-            fresh_.scores1.emplace_back(t.size(), std::array<std::uint32_t, kCandidateCount>{});
-            fresh_.scores2.emplace_back(t.size(), std::array<std::uint32_t, kCandidateCount>{});
+            fresh_.scores1.emplace_back(t.size() * kSpeedBuckets, std::array<std::uint32_t, kCandidateCount>{});
+            fresh_.scores2.emplace_back(t.size() * kSpeedBuckets, std::array<std::uint32_t, kCandidateCount>{});
             treeDepth_.emplace_back();
             for (const auto& f : t) treeDepth_.back().push_back(bitsFor(f.bits - 1u));
         }
@@ -391,10 +407,15 @@ struct Neighbours {
 template <class Ops>
 bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::uint8_t& lastClass,
                std::uint8_t& lastSign, std::uint8_t& entityClass, bool prevDiffered, unsigned history, unsigned motion, unsigned direction,
-               std::uint64_t& value, std::uint64_t prediction) {
+               std::uint8_t own, std::uint64_t& value, std::uint64_t prediction) {
+    // What this field's own last residual was: none, small or larger, and its sign. A
+    // prediction that missed last time tends to miss again, the same way.
+    const unsigned ownClass = own & ~kNegativeSurprise;
+    const unsigned ownSize = ownClass == 0 ? 0u : (ownClass <= 2 ? 1u : 2u);
+    const unsigned ownSign = ownClass == 0 ? 0u : ((own & kNegativeSurprise) ? 2u : 1u);
     const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << width) - 1);
     unsigned differs = Ops::kDecoding ? 0u : (value != prediction ? 1u : 0u);
-    ops.bit(fm.differs[(prevDiffered ? 3u : 0u) + history], differs);
+    ops.bit(fm.differs[((prevDiffered ? 3u : 0u) + history) * 3 + ownSize], differs);
     if (!differs) {
         lastClass = 0;
         entityClass = 0;
@@ -408,7 +429,7 @@ bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::u
         negative = value < prediction ? 1u : 0u;
         magnitude = negative ? ((prediction - value) & mask) : ((value - prediction) & mask);
     }
-    ops.bit(fm.sign[lastSign * 3 + direction], negative);
+    ops.bit(fm.sign[(lastSign * 3 + direction) * 3 + ownSign], negative);
     unsigned cls = Ops::kDecoding ? 0u : static_cast<unsigned>(std::bit_width(magnitude));  // 1..width
     const unsigned near = std::max(lastClass, entityClass);
     const unsigned neighbour = near == 0 ? 0u : (near <= 3 ? 1u : (near <= 7 ? 2u : 3u));
@@ -481,6 +502,7 @@ struct Prediction {
     std::vector<std::array<QuatVector, kCandidates>> quat;  // per rotation group start: candidate vectors
     std::vector<std::uint8_t> quatOk;                    // per group start, per candidate (bit k)
     std::vector<std::uint8_t> chosen;                    // per field
+    std::vector<std::uint8_t> speed;                     // per field (group start): speedBucket() of its last move
 };
 
 }  // namespace
@@ -561,11 +583,22 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 pred.quatOk.assign(nf, 0);
                 auto& scores1 = m.scores1[type];
                 auto& scores2 = m.scores2[type];
+                pred.speed.assign(nf, 0);
+                for (std::size_t f = 0; f < nf; ++f) {
+                    if (layout.quatStart[f]) {
+                        const auto fastest = std::max({std::abs(d1[f + 1]), std::abs(d1[f + 2]), std::abs(d1[f + 3])});
+                        pred.speed[f] = static_cast<std::uint8_t>(speedBucket(fastest));
+                        f += 3;
+                    } else {
+                        pred.speed[f] = static_cast<std::uint8_t>(speedBucket(d1[f]));
+                    }
+                }
                 for (std::size_t f = 0; f < nf; ++f) {
                     const FieldInfo& fi = layout.fields[f];
                     auto best = [&](std::size_t field, unsigned mask) {
                         unsigned k = 0;
-                        const auto& sc = depth == 1 ? scores1[field] : scores2[field];
+                        const std::size_t row = field * kSpeedBuckets + pred.speed[field];
+                        const auto& sc = depth == 1 ? scores1[row] : scores2[row];
                         for (unsigned j = 1; j < kCandidates; ++j) {
                             if (((mask >> j) & 1u) && sc[j] < sc[k]) k = j;
                         }
@@ -647,7 +680,30 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                     pred.value[f] = pred.cand[f][k];
                 }
             }
-            const unsigned own = depth == 0 ? 0u : (still ? 1u : 2u);
+            // The same decision's context: how this entity moved along the baselines (none,
+            // still for two intervals, for one, moving as predicted, moving and surprising
+            // the prediction last time), whether the two entities before it changed in this
+            // packet, and whether the next one moved: bodies come to rest and are set moving
+            // together with their neighbours.
+            unsigned sameOwn = 0;
+            if (depth >= 1) {
+                bool moved1 = false;
+                bool moved2 = false;
+                bool surprised = false;
+                const std::uint8_t* sp = &mem->surprise[mem->offsets[bi]];
+                for (std::size_t f = 0; f < nf; ++f) {
+                    moved1 = moved1 || d1[f] != 0;
+                    moved2 = moved2 || (depth >= 2 && d2[f] != 0);
+                    surprised = surprised || sp[f] != 0;
+                }
+                sameOwn = !moved1 ? (moved2 ? 2u : 1u) : (surprised ? 4u : 3u);
+            }
+            unsigned nextMoved = 0;
+            if (mem && bi + 1 < base->size() && mem->depth[bi + 1] >= 1) {
+                for (std::uint32_t v = mem->offsets[bi + 1]; v < mem->offsets[bi + 2] && !nextMoved; ++v) {
+                    nextMoved = mem->d1[v] != 0 ? 1u : 0u;
+                }
+            }
             const std::uint64_t* cv = nullptr;
             if constexpr (!decoding) {
                 if (match != SIZE_MAX) {
@@ -657,7 +713,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
             }
             unsigned same = 0;
             if constexpr (!decoding) same = (cv && std::equal(cv, cv + nf, pred.value.begin())) ? 1u : 0u;
-            ops.bit(m.same[(recent & 3u) * 3 + own], same);
+            ops.bit(m.same[((recent & 3u) * 5 + sameOwn) * 2 + nextMoved], same);
             recent = ((recent << 1) | (same ? 0u : 1u)) & 3u;
             if (!same) {
                 unsigned removed = decoding ? 0u : (match == SIZE_MAX ? 1u : 0u);
@@ -679,8 +735,9 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                 for (std::size_t f = 0; f < nf; ++f) {
                     const unsigned width = layout.fields[f].bits;
                     const unsigned hist = depth == 0 ? 0u : (d1[f] == 0 ? 1u : 2u);
+                    const std::uint8_t own = depth == 0 ? std::uint8_t{0} : mem->surprise[mem->offsets[bi] + f];
                     const unsigned motion = depth == 0 ? 0u
-                                                       : classBucket(mem->surprise[mem->offsets[bi] + f]) * 2 +
+                                                       : classBucket(own & ~kNegativeSurprise) * 2 +
                                                              (motionBucket(d1[f]) >= 2 ? 1u : 0u);
                     std::uint64_t prediction = pred.value[f];
                     // A rotation whose largest component changed: its other components are
@@ -701,8 +758,9 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                     }
                     const unsigned direction = depth == 0 || d1[f] == 0 ? 0u : (d1[f] > 0 ? 1u : 2u);
                     prev = codeField(ops, fms[f], width, treeDepth_[type][f], lastClass[f], lastSign[f], entityClass, prev, hist,
-                                     motion, direction, scratch[f], prediction);
-                    classes[f] = prev ? entityClass : 0;
+                                     motion, direction, own, scratch[f], prediction);
+                    classes[f] = prev ? static_cast<std::uint8_t>(entityClass | (lastSign[f] == 1 ? kNegativeSurprise : 0))
+                                      : std::uint8_t{0};
                     if (decoding && !inRange(scratch[f], width)) return false;
                 }
             }
@@ -726,8 +784,9 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                         } else {
                             cost = costOf(pred.cand[f][k], scratch[f]);
                         }
-                        if (depth == 1) updateScore(sc1[f][k], cost);
-                        else updateScore(sc2[f][k], cost);
+                        const std::size_t row = f * kSpeedBuckets + pred.speed[f];
+                        if (depth == 1) updateScore(sc1[row][k], cost);
+                        else updateScore(sc2[row][k], cost);
                     }
                 }
             }
@@ -785,7 +844,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
         std::uint8_t entityClass = 0;
         for (std::size_t f = 0; f < fields.size(); ++f) {
             prev = codeField(ops, fms[f], fields[f].bits, treeDepth_[type][f], nb.lastClass[type][f],
-                             nb.lastSign[type][f], entityClass, prev, 0, 0, 0, scratch[f], fields[f].defaultValue);
+                             nb.lastSign[type][f], entityClass, prev, 0, 0, 0, 0, scratch[f], fields[f].defaultValue);
             if (decoding && !inRange(scratch[f], fields[f].bits)) return false;
         }
         if constexpr (decoding) {

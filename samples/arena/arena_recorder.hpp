@@ -1,20 +1,19 @@
 #pragma once
 /// \file arena_recorder.hpp
 /// Recording the arena into a replay file (tickwire/engine/replay.hpp): a writer that never
-/// stops the game when the disk fails, and a server update that simulates one tick at a
-/// time so that every tick's world is recorded. Used by `arena-server --record`, by
+/// stops the game when the disk fails. The server's per-tick hook hands it every tick's
+/// world, however many ticks one update() simulates. Used by `arena-server --record`, by
 /// `tickwire-replay capture` (arena_capture.hpp) and by the replay tests.
 ///
 ///     auto recorder = *arena::ArenaRecorder::create("match.twr", 60, log);
-///     auto clock = *tickwire::engine::TickClock::create({.tickRate = 60});
-///     while (serving) arena::updateRecorded(session, clock, nowMicros, recorder.get());
+///     session.onTick([&](const ArenaGame::World& w) { recorder->addFrame(w); });
+///     while (serving) session.update(nowMicros);
 ///     recorder->addEvent(session.world().tick, bytes);   // an event the server sent
 ///     recorder->close();                                 // writes the index
 
 #include "arena_game.hpp"
 
 #include <tickwire/engine/replay.hpp>
-#include <tickwire/engine/tick_clock.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -158,33 +157,5 @@ private:
     std::uint64_t bytes_ = 0;
     bool failed_ = false;
 };
-
-/// updateRecorded()'s default: nothing to do after a tick.
-struct NoTickObserver {
-    /// Does nothing.
-    void operator()(const ArenaGame::World&) const noexcept {}
-};
-
-/// Services `session`'s network, then simulates the ticks `clock` calls for at `nowMicros`
-/// (a monotonic clock), one ServerSession::step() at a time, handing the world of each tick
-/// to `recorder` (when not null) and to `afterTick` exactly as the clients were sent it.
-/// Returns the ticks simulated.
-///
-/// ServerSession::update() may simulate several ticks in one call and would leave nothing
-/// to record between them, so this services the session and steps it itself; `clock` takes
-/// the place of the session's own, with the same catch-up rule.
-template <class Session, class AfterTick = NoTickObserver>
-std::uint32_t updateRecorded(Session& session, tickwire::engine::TickClock& clock, std::uint64_t nowMicros,
-                             ArenaRecorder* recorder, AfterTick&& afterTick = {}) {
-    session.service();
-    const std::uint32_t ticks = clock.advance(nowMicros);
-    for (std::uint32_t i = 0; i < ticks; ++i) {
-        session.step();
-        if (recorder) recorder->addFrame(session.world());
-        afterTick(session.world());
-    }
-    if (ticks > 0) session.transport().flush();
-    return ticks;
-}
 
 }  // namespace arena

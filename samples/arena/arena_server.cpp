@@ -241,9 +241,7 @@ int main(int argc, char** argv) {
         return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " + std::string(describe(created.error())));
     }
     auto& session = **created;
-    // The session's clock would run several ticks in one update() after a stall; this one
-    // keeps the same pace and catch-up rule but lets each tick be recorded on its own.
-    auto clock = *engine::TickClock::create({.tickRate = tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
+    const engine::TickClock& clock = session.clock();
     std::unique_ptr<arena::ArenaRecorder> recorder;
     if (!recordFile.empty()) {
         auto made = arena::ArenaRecorder::create(recordFile, tickRate, [&](const std::string& line) {
@@ -251,6 +249,8 @@ int main(int argc, char** argv) {
         }, &why);
         if (!made) return fail(kExitUsage, why);
         recorder = std::move(*made);
+        // Every tick as the clients were sent it, however many one update() simulates.
+        session.onTick([&recorder](const ArenaGame::World& world) { recorder->addFrame(world); });
     }
     arena::tool::catchStopSignals();
     const std::uint64_t idleRssKib = procStatusKib("VmRSS");
@@ -289,8 +289,9 @@ int main(int argc, char** argv) {
         lastLoop = now;
 
         const double t0 = nowSeconds();
-        const std::uint32_t ran =
-            arena::updateRecorded(session, clock, static_cast<std::uint64_t>(now * 1e6), recorder.get());
+        const std::uint32_t before = session.tick();
+        session.update(static_cast<std::uint64_t>(now * 1e6));
+        const std::uint32_t ran = session.tick() - before;
         if (ran > 0) {
             const double ms = (nowSeconds() - t0) * 1000.0 / ran;
             // The run's figures cover ticks with someone to serve; an empty arena's ticks

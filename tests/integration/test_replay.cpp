@@ -17,7 +17,6 @@
 
 #include <tickwire/engine/replay.hpp>
 #include <tickwire/engine/server_session.hpp>
-#include <tickwire/engine/tick_clock.hpp>
 
 #include <doctest/doctest.h>
 
@@ -99,11 +98,14 @@ struct MatchRun {
         config.transport.bind = net::Address::loopback(0);
         config.transport.key = key;
         auto server = std::move(*engine::ServerSession<ArenaGame>::create(config));
-        auto clock = *engine::TickClock::create({.tickRate = config.tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
         auto log = [this](const std::string&) { ++recorderLogLines; };
         auto recorder = std::move(*arena::ArenaRecorder::create(recording, config.tickRate, log));
         const auto matchEvent = arena::encodeMatchEvent({config.tickRate, config.snapshotRate, 0, arena::kMatchSeconds});
         recorder->addEvent(0, matchEvent);
+        server->onTick([&](const World& w) {
+            recorder->addFrame(w);
+            serverWorlds.push_back(w);
+        });
 
         std::vector<std::unique_ptr<ArenaBot>> bots;
         for (std::uint64_t id = 1; id <= 3; ++id) {
@@ -117,8 +119,7 @@ struct MatchRun {
         double nextFrame = nowSeconds();
         auto pump = [&] {
             const double now = nowSeconds();
-            arena::updateRecorded(*server, clock, static_cast<std::uint64_t>(now * 1e6), recorder.get(),
-                                  [&](const World& w) { serverWorlds.push_back(w); });
+            server->update(static_cast<std::uint64_t>(now * 1e6));
             while (auto ev = server->poll()) {
                 if (ev->type == engine::ServerSession<ArenaGame>::Event::Type::Joined) {
                     (void)server->sendEvent(ev->client, matchEvent);

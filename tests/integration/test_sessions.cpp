@@ -599,3 +599,67 @@ TEST_CASE("a correction is blended into the visible state over the smoothing tim
     const auto later = nowSeconds() + 0.6;
     CHECK(std::get<test::Pawn>(*a.visibleLocal(later)) == std::get<test::Pawn>(*a.predicted().find(10)));
 }
+
+TEST_CASE("the tick hook sees every simulated tick once, in order, even when one update() runs several") {
+    ServerSessionConfig config;
+    config.transport.bind = net::Address::loopback(0);
+    config.transport.key = net::Key::generate();
+    auto server = std::move(*Server::create(config));
+    std::vector<std::uint32_t> seen;
+    server->onTick([&](const TestGame::World& w) {
+        CHECK(w.tick + 1 == server->tick());  // the world of the tick just simulated
+        seen.push_back(w.tick);
+    });
+    const std::uint64_t tickMicros = 1000000 / config.tickRate;
+    server->update(1000000);                          // sets the clock's origin
+    server->update(1000000 + 5 * tickMicros + 10);    // five ticks in one call
+    server->update(1000000 + 6 * tickMicros + 10);    // one more
+    CHECK(seen == std::vector<std::uint32_t>{0, 1, 2, 3, 4, 5});
+    server->onTick({});
+    server->update(1000000 + 8 * tickMicros + 10);
+    CHECK(seen.size() == 6);
+    CHECK(server->tick() == 8);
+}
+
+TEST_CASE("every message a server drops is counted by reason, and none reaches the game") {
+    Rig rig(link(1, 0, 0));
+    net::TokenParams p;
+    p.clientId = 70;
+    p.servers = {rig.server->transport().address()};
+    p.timeoutSeconds = 30;
+    net::ClientConfig c;
+    c.token = *net::issueToken(rig.key, p, net::unixNow());
+    c.bind = net::Address::loopback(0);
+    auto raw = std::move(*net::Client::create(c));
+    REQUIRE(raw->connect());
+    const double until = nowSeconds() + 10;
+    while (!raw->connected() && nowSeconds() < until) {
+        rig.pump();
+        raw->update(1);
+    }
+    REQUIRE(raw->connected());
+    // Before any Hello: garbage, an unknown type, an input and an event (the client has not
+    // joined), a message only a server sends, and a Hello that does not decode.
+    const std::vector<std::vector<std::uint8_t>> sent = {
+        {0xFF, 0xFF, 0xFF, 0xFF, 0xFF},
+        net::encodeMessage(999, detail::EventMessage{{1}}),
+        net::encodeMessage(detail::kInput, detail::InputMessage<PawnInput>{1, 5, 0, {PawnInput{}}}),
+        net::encodeMessage(detail::kEvent, detail::EventMessage{{1, 2}}),
+        net::encodeMessage(detail::kWelcome, detail::WelcomeMessage{1, 60, 30}),
+        {static_cast<std::uint8_t>(detail::kHello), 0x02},
+    };
+    for (const auto& m : sent) REQUIRE(raw->send(net::Channel::Reliable, m));
+    raw->flush();
+    const double settle = nowSeconds() + 5;
+    while (rig.server->sessionStats().drops.total() < sent.size() && nowSeconds() < settle) {
+        rig.pump();
+        raw->update(1);
+    }
+    const auto& drops = rig.server->sessionStats().drops;
+    CHECK(drops.unknownType == 2);
+    CHECK(drops.unexpected == 3);
+    CHECK(drops.undecodable == 1);
+    CHECK(drops.total() == sent.size());
+    while (auto ev = rig.server->poll()) CHECK(ev->type != ServerSessionEvent<TestGame>::Type::Message);
+    CHECK(rig.server->world().find(70) == nullptr);
+}

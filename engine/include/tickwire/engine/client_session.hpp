@@ -148,8 +148,11 @@ public:
         client_->flush();
     }
 
-    /// A reliable game event to the server. Errors: NotConnected, MessageTooLarge, QueueFull.
+    /// A reliable game event to the server. Errors: NotConnected (also until the server's
+    /// Welcome has agreed with this client: the server drops events from a client that has
+    /// not joined), MessageTooLarge, QueueFull.
     [[nodiscard]] Result<void> sendEvent(std::span<const std::uint8_t> data) {
+        if (!agreed_) return fail(Error::NotConnected);
         const auto bytes = net::encodeMessage(detail::kEvent, detail::EventMessage{{data.begin(), data.end()}});
         return client_->send(net::Channel::Reliable, bytes);
     }
@@ -270,18 +273,15 @@ private:
             // The server speaks first (Welcome); the Hello answers it.
             disconnected_.reset();
             refusal_.reset();
+            agreed_ = false;
             assembler_.clear();
             return;
         }
         if (ev.type != net::Event::Type::Message) return;
         auto& drops = stats_.drops;
-        const auto type = net::peekMessageType(ev.data);
-        if (!type) {
-            ++drops.unknownType;
-            return;
-        }
-        switch (*type) {
-            case detail::kWelcome: {
+        const detail::ClientRoute route = detail::routeToClient(ev.data, agreed_, drops);
+        switch (route) {
+            case detail::ClientRoute::Welcome: {
                 auto msg = net::decodeMessage<detail::WelcomeMessage>(detail::kWelcome, ev.data);
                 if (!msg) {
                     ++drops.undecodable;
@@ -300,13 +300,14 @@ private:
                     config_.interpolation.snapshotRate = server.snapshotRate;
                     if (auto timeline = InterpolationTimeline::create(config_.interpolation)) timeline_ = std::move(*timeline);
                 }
+                agreed_ = true;
                 const SessionTerms t = terms();
                 const auto hello = net::encodeMessage(
                     detail::kHello, detail::HelloMessage{config_.spectator, t.schemaHash, t.tickRate, t.snapshotRate});
                 (void)client_->send(net::Channel::Reliable, hello);
                 return;
             }
-            case detail::kRefused: {
+            case detail::ClientRoute::Refused: {
                 auto msg = net::decodeMessage<detail::RefusedMessage>(detail::kRefused, ev.data);
                 if (!msg || msg->mismatch == 0 || msg->mismatch > static_cast<std::uint8_t>(SessionMismatch::SnapshotRate)) {
                     ++drops.undecodable;
@@ -316,7 +317,7 @@ private:
                        SessionTerms{msg->schemaHash, msg->tickRate, msg->snapshotRate});
                 return;
             }
-            case detail::kEvent: {
+            case detail::ClientRoute::Event: {
                 auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, ev.data);
                 if (!msg) {
                     ++drops.undecodable;
@@ -325,17 +326,15 @@ private:
                 gameEvents_.push_back(std::move(msg->data));
                 return;
             }
-            case detail::kSnapshot:
-            case detail::kSnapshotPart: break;
-            case detail::kHello:
-            case detail::kInput: ++drops.unexpected; return;
-            default: ++drops.unknownType; return;
+            case detail::ClientRoute::Snapshot:
+            case detail::ClientRoute::SnapshotPart: break;
+            case detail::ClientRoute::Drop: return;  // routeToClient() counted it
         }
         if (ev.channel == net::Channel::Reliable) ++stats_.snapshotsOnReliable;
         net::DecodeLimits limits;
         limits.maxBytes = kMaxSnapshotMessage;
         limits.maxElements = limits.maxBytes;
-        if (*type == detail::kSnapshotPart) {
+        if (route == detail::ClientRoute::SnapshotPart) {
             auto part = net::decodeMessage<detail::SnapshotPartMessage>(detail::kSnapshotPart, ev.data, limits);
             if (!part) {
                 ++drops.undecodable;
@@ -505,6 +504,7 @@ private:
     std::deque<std::vector<std::uint8_t>> gameEvents_;
     std::optional<net::DisconnectReason> disconnected_;
     std::optional<SessionRefusal> refusal_;
+    bool agreed_ = false;  // the server's Welcome agreed with this client's terms
     detail::SnapshotAssembler assembler_{kMaxSnapshotMessage};
 };
 

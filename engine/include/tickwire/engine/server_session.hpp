@@ -294,12 +294,8 @@ private:
             return;
         }
         ClientState& c = it->second;
-        const auto type = net::peekMessageType(bytes);
-        if (!type) {
-            ++drops.unknownType;
-            return;
-        }
-        if (*type == detail::kInput) {
+        const detail::ServerRoute route = detail::routeToServer(bytes, c.hello, drops);
+        if (route == detail::ServerRoute::Input) {
             net::DecodeLimits limits;
             limits.maxElements = detail::kMaxRedundantInputs;
             auto msg = net::decodeMessage<detail::InputMessage<Input>>(detail::kInput, bytes, limits);
@@ -319,14 +315,10 @@ private:
                 c.firstInputTick = msg->newestTick - static_cast<std::uint32_t>(
                                                          std::min<std::size_t>(msg->inputs.size() - 1, msg->newestTick));
             }
-        } else if (*type == detail::kHello) {
+        } else if (route == detail::ServerRoute::Hello) {
             auto msg = net::decodeMessage<detail::HelloMessage>(detail::kHello, bytes);
             if (!msg) {
                 ++drops.undecodable;
-                return;
-            }
-            if (c.hello) {
-                ++drops.unexpected;
                 return;
             }
             const SessionTerms theirs{msg->schemaHash, msg->tickRate, msg->snapshotRate};
@@ -346,19 +338,15 @@ private:
             c.hello = true;
             if (!msg->spectator) c.entity = G::spawn(world_, c.playerId);
             events_.push_back(Event{Event::Type::Joined, from, c.playerId, c.entity, {}, {}});
-        } else if (*type == detail::kEvent) {
+        } else if (route == detail::ServerRoute::Event) {
             auto msg = net::decodeMessage<detail::EventMessage>(detail::kEvent, bytes);
             if (!msg) {
                 ++drops.undecodable;
                 return;
             }
             events_.push_back(Event{Event::Type::Message, from, c.playerId, c.entity, {}, std::move(msg->data)});
-        } else if (*type == detail::kSnapshot || *type == detail::kSnapshotPart || *type == detail::kWelcome ||
-                   *type == detail::kRefused) {
-            ++drops.unexpected;  // server -> client messages
-        } else {
-            ++drops.unknownType;
         }
+        // ServerRoute::Drop: routeToServer() counted it.
     }
 
     /// What this client may see: the relevance hook decides (spectators see everything).

@@ -173,6 +173,38 @@ struct EventMessage {
     }
 };
 
+/// What a server does with a message from a client (routeToServer()).
+enum class ServerRoute : std::uint8_t {
+    Drop = 0,   ///< counted in the drop stats already: nothing to do
+    Input = 1,  ///< decode as InputMessage<Input>
+    Hello = 2,  ///< decode as HelloMessage
+    Event = 3,  ///< decode as EventMessage
+};
+
+/// Routes a message a server received from a client: by its type id, and whether the
+/// client's Hello was accepted (`joined`). Counts every message it drops in `drops`: no
+/// readable or known type (unknownType), a server -> client message or anything but a Hello
+/// before the client joined, a second Hello (unexpected).
+[[nodiscard]] ServerRoute routeToServer(std::span<const std::uint8_t> message, bool joined,
+                                        SessionDropStats& drops) noexcept;
+
+/// What a client does with a message from the server (routeToClient()).
+enum class ClientRoute : std::uint8_t {
+    Drop = 0,          ///< counted in the drop stats already: nothing to do
+    Welcome = 1,       ///< decode as WelcomeMessage
+    Refused = 2,       ///< decode as RefusedMessage
+    Event = 3,         ///< decode as EventMessage
+    Snapshot = 4,      ///< decode as SnapshotMessage
+    SnapshotPart = 5,  ///< decode as SnapshotPartMessage
+};
+
+/// Routes a message a client received from the server: by its type id, and whether the
+/// server's Welcome was accepted (`agreed`). Counts every message it drops in `drops`: no
+/// readable or known type (unknownType), a client -> server message, a second Welcome, or
+/// an event or snapshot before the Welcome (unexpected).
+[[nodiscard]] ClientRoute routeToClient(std::span<const std::uint8_t> message, bool agreed,
+                                        SessionDropStats& drops) noexcept;
+
 /// Splits an encoded SnapshotMessage for `tick` into SnapshotPart messages of at most
 /// `limit` bytes each (the transport's ChannelLimits::maxUnreliableMessage). Empty when it
 /// cannot: a limit too small for a part's header, or more than kMaxSnapshotParts parts.

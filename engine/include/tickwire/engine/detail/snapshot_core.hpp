@@ -15,7 +15,7 @@
 namespace tickwire::engine::detail {
 
 /// The current wire format version (docs/PROTOCOL.md §6).
-inline constexpr std::uint8_t kSnapshotVersion = 3;
+inline constexpr std::uint8_t kSnapshotVersion = 4;
 
 Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes);
 void writeSnapshotHeader(std::vector<std::uint8_t>& out, const SnapshotHeader& header);
