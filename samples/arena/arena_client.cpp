@@ -5,10 +5,12 @@
 //
 // Development only: with --key the client mints its own connect tokens from the server
 // key. A production client never holds that key; it receives a token from the game's
-// backend (matchmaker) and would use --token instead.
+// backend: --token FILE, or --matchmaker URL to ask the sample matchmaker for one per bot
+// (each bot then plays on the server the matchmaker picked for it).
 
 #include "arena_bot.hpp"
 #include "arena_tool.hpp"
+#include "matchmaker_protocol.hpp"
 #include "view/arena_view.hpp"
 #if TICKWIRE_ARENA_VIEWER
 #include "view/viewer_sdl.hpp"
@@ -17,6 +19,8 @@
 #include <tickwire/net/address.hpp>
 #include <tickwire/net/key.hpp>
 #include <tickwire/net/token.hpp>
+
+#include <httplib.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
                  "Development mode (--key) mints a connect token per bot from the server key;\n"
                  "production clients never hold that key and get tokens from a matchmaker (--token).",
                  "arena-client"};
-    std::string serverText, viaText, keyFile, tokenFile;
+    std::string serverText, viaText, keyFile, tokenFile, matchmakerUrl;
     std::size_t bots = 1;
     double seconds = 30;
     std::uint64_t firstId = 0;
@@ -117,15 +121,18 @@ int main(int argc, char** argv) {
     bool ghost = false;
     std::string screenshot;
     int width = 1024, height = 768;
-    app.add_option("--server", serverText, "The arena-server to join")->required()->type_name("HOST:PORT");
+    auto* serverOption = app.add_option("--server", serverText, "The arena-server to join")->type_name("HOST:PORT");
     app.add_option("--via", viaText,
                    "Send to this address instead, e.g. a tickwire-netsim relay in front of the server "
                    "(tokens still name --server)")
         ->type_name("HOST:PORT");
     auto* keyOption = app.add_option("--key", keyFile, "Server key file: mint tokens here (development only)")
                           ->type_name("KEYFILE");
-    app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
-        ->type_name("TOKENFILE")->excludes(keyOption);
+    auto* tokenOption = app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
+                            ->type_name("TOKENFILE")->excludes(keyOption);
+    app.add_option("--matchmaker", matchmakerUrl,
+                   "Join through the sample matchmaker at this URL: a token per bot, for the server it picks")
+        ->type_name("http://HOST:PORT")->excludes(keyOption)->excludes(tokenOption)->excludes(serverOption);
     app.add_option("--bots", bots, "Bots to run in this process")
         ->type_name("N")->check(CLI::Range(1, 4000))->capture_default_str();
     app.add_option("--seconds", seconds, "How long to play (0: until SIGINT/SIGTERM)")
@@ -151,7 +158,8 @@ int main(int argc, char** argv) {
         ->type_name("FILE.png");
     CLI11_PARSE(app, argc, argv);
 
-    auto server = net::Address::parse(serverText);
+    if (serverText.empty() && matchmakerUrl.empty()) return fail("give --server HOST:PORT, or --matchmaker URL");
+    auto server = net::Address::parse(serverText.empty() ? std::string("0.0.0.0:0") : serverText);
     if (!server) {
         return fail("--server '" + serverText + "': expected HOST:PORT (" + std::string(describe(server.error())) + ")");
     }
@@ -160,11 +168,39 @@ int main(int argc, char** argv) {
         via = net::Address::parse(viaText);
         if (!via) return fail("--via '" + viaText + "': expected HOST:PORT (" + std::string(describe(via.error())) + ")");
     }
-    if (keyFile.empty() && tokenFile.empty()) return fail("give --key KEYFILE (development) or --token TOKENFILE");
+    if (!matchmakerUrl.empty() && !viaText.empty() && bots > 1) {
+        return fail("--via sends every bot to one address: with --matchmaker use --bots 1");
+    }
+    if (keyFile.empty() && tokenFile.empty() && matchmakerUrl.empty()) {
+        return fail("give --key KEYFILE (development), --token TOKENFILE or --matchmaker URL");
+    }
     if (!tokenFile.empty() && bots != 1) return fail("--token admits one player: use --bots 1");
 
     std::vector<net::ConnectToken> tokens;
-    if (!tokenFile.empty()) {
+    std::vector<net::Address> serverOf;  // per bot: the server its token names
+    if (!matchmakerUrl.empty()) {
+        if (matchmakerUrl.rfind("http://", 0) != 0 && matchmakerUrl.rfind("https://", 0) != 0) {
+            return fail("--matchmaker '" + matchmakerUrl + "': expected http://HOST:PORT");
+        }
+        httplib::Client http(matchmakerUrl);
+        if (!http.is_valid()) return fail("--matchmaker '" + matchmakerUrl + "': expected http://HOST:PORT");
+        http.set_connection_timeout(2, 0);
+        http.set_read_timeout(5, 0);
+        if (firstId == 0) firstId = arena::tool::randomPlayerId();
+        for (std::size_t i = 0; i < bots; ++i) {
+            const std::string body = nlohmann::json{{"player_id", firstId + i}}.dump();
+            auto res = http.Post("/join", body, "application/json");
+            if (!res) return fail("the matchmaker at " + matchmakerUrl + " does not answer: " + httplib::to_string(res.error()));
+            if (res->status != 200) {
+                return fail("the matchmaker refused to place a player: HTTP " + std::to_string(res->status) + " " + res->body);
+            }
+            std::string why;
+            auto token = matchmaker::parseJoinAnswer(res->body, why);
+            if (!token || token->servers.empty()) return fail("the matchmaker's answer is not usable: " + why);
+            serverOf.push_back(token->servers.front());
+            tokens.push_back(*token);
+        }
+    } else if (!tokenFile.empty()) {
         auto token = net::ConnectToken::load(tokenFile);
         if (!token) return fail("cannot load token '" + tokenFile + "': " + std::string(describe(token.error())));
         tokens.push_back(*token);
@@ -181,17 +217,21 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (serverOf.empty()) serverOf.assign(tokens.size(), *server);
     std::vector<std::unique_ptr<ArenaBot>> fleet;
-    for (auto& token : tokens) {
+    for (std::size_t b = 0; b < tokens.size(); ++b) {
+        auto& token = tokens[b];
+        const net::Address target = serverOf[b];
+        const net::Address sendTo = viaText.empty() ? target : *via;
         engine::ClientSessionConfig config;
         config.tickRate = tickRate;
         config.snapshotRate = snapshotRate;
         config.transport.token = token;
-        if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
-            return fail("the token is not valid for " + server->toString());
+        if (std::find(token.servers.begin(), token.servers.end(), target) == token.servers.end()) {
+            return fail("the token is not valid for " + target.toString());
         }
         // The server checks the addresses sealed in the token; the client just sends here.
-        config.transport.token.servers = {*via};
+        config.transport.token.servers = {sendTo};
         config.transport.handshakeTimeoutMs = 10000;
         auto bot = ArenaBot::create(config);
         if (!bot) return fail("cannot create a client: " + std::string(net::describe(bot.error())));
@@ -268,6 +308,10 @@ int main(int argc, char** argv) {
 
     // The figures before disconnecting: our own goodbye is not a disconnect to report.
     std::size_t connected = 0, disconnects = 0, neverJoined = 0;
+    std::map<std::string, std::size_t> joinedOn;  // server -> bots that joined it
+    for (std::size_t b = 0; b < fleet.size(); ++b) {
+        if (fleet[b]->figures().joined) ++joinedOn[serverOf[b].toString()];
+    }
     std::uint64_t hits = 0, kills = 0, deaths = 0, corrections = 0, frames = 0, stalls = 0, rttSamples = 0;
     double rttSum = 0, kbpsIn = 0, kbpsOut = 0;
     for (const auto& bot : fleet) {
@@ -322,6 +366,9 @@ int main(int argc, char** argv) {
         nlohmann::json ended = nlohmann::json::object();
         for (const auto& [reason, count] : reasons) ended[reason] = count;
         j["disconnect_reasons"] = ended;
+        nlohmann::json servers = nlohmann::json::object();
+        for (const auto& [address, count] : joinedOn) servers[address] = count;
+        j["joined_by_server"] = servers;
         std::cout << j.dump() << std::endl;
     }
     std::fflush(stdout);
