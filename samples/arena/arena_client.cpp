@@ -96,7 +96,9 @@ arena::view::ViewModel viewOf(ArenaBot& bot, double now, std::uint32_t tickRate,
     net.interpDelayMs = stats.interpolationDelayTicks * 1000.0 / tickRate;
     net.tick = session.clientTick();
     if (const auto& m = bot.match()) {
-        net.matchSecondsLeft = arena::matchSecondsLeft(session.clientTick() - m->matchStartTick, tickRate);
+        // The server says how long its matches are (arena-server --match-seconds).
+        const double played = static_cast<double>(session.clientTick() - m->matchStartTick) / tickRate;
+        net.matchSecondsLeft = std::max(0.0, static_cast<double>(m->matchSeconds) - played);
     }
     model.overlay = net;
     return model;

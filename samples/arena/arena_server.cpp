@@ -495,7 +495,9 @@ int main(int argc, char** argv) {
                           "match %s",
                           players.size(), maxPlayers, spectating, window.percentile(0.5), window.percentile(0.99),
                           outRate / 1000.0, static_cast<unsigned long long>(drops),
-                          clockText(arena::matchSecondsLeft(session.tick() - matchStart, tickRate)).c_str());
+                          clockText(std::max(0.0, static_cast<double>(matchSeconds) -
+                                                  static_cast<double>(session.tick() - matchStart) / tickRate))
+                              .c_str());
             if (tty) {
                 std::cerr << "\r\033[K" << text << std::flush;
                 statusShown = true;
