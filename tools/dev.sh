@@ -7,6 +7,9 @@
 #          AddressSanitizer + UBSan build (build-asan/, g++, debugoptimized) and 30 s of
 #          each fuzz target (tools/fuzz.sh, build-fuzz/)
 #   demo   run the sample arena: a server, a link simulator and 16 bots for 30 s
+#   fleet  run a small local fleet until Ctrl-C: a matchmaker, 3 arena-servers with
+#          /metrics, Prometheus scraping them, and bots joining through the matchmaker
+#          (docs/DEPLOY.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +20,7 @@ packages=(
   meson ninja-build pkg-config cmake g++ clang-16 libclang-rt-16-dev
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
+  libcpp-httplib-dev prometheus
   libsdl2-dev
   libbullet-dev
 )
@@ -101,13 +105,19 @@ demo() {
   bash "$here/tools/arena-demo.sh" "$build_dir" "${TICKWIRE_DEMO_SECONDS:-30}"
 }
 
+fleet() {
+  build
+  bash "$here/tools/fleet.sh" "$build_dir" "${TICKWIRE_FLEET_SECONDS:-0}"
+}
+
 case "${1:-}" in
   deps) deps ;;
   build) build ;;
   test) shift; test_all "$@" ;;
   demo) demo ;;
+  fleet) fleet ;;
   *)
-    echo "usage: tools/dev.sh deps|build|test [--asan]|demo" >&2
+    echo "usage: tools/dev.sh deps|build|test [--asan]|demo|fleet" >&2
     exit 2
     ;;
 esac

@@ -5,10 +5,12 @@
 //
 // Development only: with --key the client mints its own connect tokens from the server
 // key. A production client never holds that key; it receives a token from the game's
-// backend (matchmaker) and would use --token instead.
+// backend: --token FILE, or --matchmaker URL to ask the sample matchmaker for one per bot
+// (each bot then plays on the server the matchmaker picked for it).
 
 #include "arena_bot.hpp"
 #include "arena_tool.hpp"
+#include "matchmaker_protocol.hpp"
 #include "view/arena_view.hpp"
 #if TICKWIRE_ARENA_VIEWER
 #include "view/viewer_sdl.hpp"
@@ -17,6 +19,8 @@
 #include <tickwire/net/address.hpp>
 #include <tickwire/net/key.hpp>
 #include <tickwire/net/token.hpp>
+
+#include <httplib.h>
 
 #include <CLI/CLI.hpp>
 #include <tool_cli.hpp>
@@ -98,7 +102,9 @@ arena::view::ViewModel viewOf(ArenaBot& bot, double now, std::uint32_t tickRate,
     net.interpDelayMs = stats.interpolationDelayTicks * 1000.0 / tickRate;
     net.tick = session.clientTick();
     if (const auto& m = bot.match()) {
-        net.matchSecondsLeft = arena::matchSecondsLeft(session.clientTick() - m->matchStartTick, tickRate);
+        // The server says how long its matches are (arena-server --match-seconds).
+        const double played = static_cast<double>(session.clientTick() - m->matchStartTick) / tickRate;
+        net.matchSecondsLeft = std::max(0.0, static_cast<double>(m->matchSeconds) - played);
     }
     model.overlay = net;
     return model;
@@ -111,7 +117,7 @@ int main(int argc, char** argv) {
                  "Development mode (--key) mints a connect token per bot from the server key;\n"
                  "production clients never hold that key and get tokens from a matchmaker (--token).",
                  "arena-client"};
-    std::string serverText, viaText, keyFile, tokenFile;
+    std::string serverText, viaText, keyFile, tokenFile, matchmakerUrl;
     std::size_t bots = 1;
     double seconds = 30;
     std::uint64_t firstId = 0;
@@ -124,15 +130,18 @@ int main(int argc, char** argv) {
     bool ghost = false;
     std::string screenshot;
     int width = 1024, height = 768;
-    app.add_option("--server", serverText, "The arena-server to join")->required()->type_name("HOST:PORT");
+    auto* serverOption = app.add_option("--server", serverText, "The arena-server to join")->type_name("HOST:PORT");
     app.add_option("--via", viaText,
                    "Send to this address instead, e.g. a tickwire-netsim relay in front of the server "
                    "(tokens still name --server)")
         ->type_name("HOST:PORT");
     auto* keyOption = app.add_option("--key", keyFile, "Server key file: mint tokens here (development only)")
                           ->type_name("KEYFILE");
-    app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
-        ->type_name("TOKENFILE")->excludes(keyOption);
+    auto* tokenOption = app.add_option("--token", tokenFile, "A connect token from the backend (one bot)")
+                            ->type_name("TOKENFILE")->excludes(keyOption);
+    app.add_option("--matchmaker", matchmakerUrl,
+                   "Join through the sample matchmaker at this URL: a token per bot, for the server it picks")
+        ->type_name("http://HOST:PORT")->excludes(keyOption)->excludes(tokenOption)->excludes(serverOption);
     app.add_option("--bots", bots, "Bots to run in this process")
         ->type_name("N")->check(tickwire::cli::range<std::size_t>(1, 4000))->capture_default_str();
     app.add_option("--seconds", seconds, "How long to play (0: until SIGINT/SIGTERM)")
@@ -181,19 +190,49 @@ int main(int argc, char** argv) {
     }
 
     std::string why;
-    auto server = tickwire::cli::parseHostPort("--server", serverText, why);
+    if (serverText.empty() && matchmakerUrl.empty()) return fail(kExitUsage, "give --server HOST:PORT, or --matchmaker URL");
+    // With --matchmaker each bot's server comes from its token.
+    auto server = serverText.empty() ? std::optional<net::Address>(net::Address{0, 0})
+                                     : tickwire::cli::parseHostPort("--server", serverText, why);
     if (!server) return fail(kExitUsage, why);
     auto via = server;
     if (!viaText.empty()) {
         via = tickwire::cli::parseHostPort("--via", viaText, why);
         if (!via) return fail(kExitUsage, why);
     }
-    if (keyFile.empty() && tokenFile.empty()) return fail(kExitUsage, "give --key KEYFILE (development) or --token TOKENFILE");
+    if (!matchmakerUrl.empty() && !viaText.empty() && bots > 1) {
+        return fail(kExitUsage, "--via sends every bot to one address: with --matchmaker use --bots 1");
+    }
+    if (keyFile.empty() && tokenFile.empty() && matchmakerUrl.empty()) {
+        return fail(kExitUsage, "give --key KEYFILE (development), --token TOKENFILE or --matchmaker URL");
+    }
     if (!tokenFile.empty() && bots != 1) return fail(kExitUsage, "--token admits one player: use --bots 1");
     if (spectate && bots != 1) return fail(kExitUsage, "--spectate watches with one connection: leave out --bots");
 
     std::vector<net::ConnectToken> tokens;
-    if (!tokenFile.empty()) {
+    std::vector<net::Address> serverOf;  // per bot: the server its token names
+    if (!matchmakerUrl.empty()) {
+        if (matchmakerUrl.rfind("http://", 0) != 0 && matchmakerUrl.rfind("https://", 0) != 0) {
+            return fail(kExitUsage, "--matchmaker '" + matchmakerUrl + "': expected http://HOST:PORT");
+        }
+        httplib::Client http(matchmakerUrl);
+        if (!http.is_valid()) return fail(kExitUsage, "--matchmaker '" + matchmakerUrl + "': expected http://HOST:PORT");
+        http.set_connection_timeout(2, 0);
+        http.set_read_timeout(5, 0);
+        if (firstId == 0) firstId = arena::tool::randomPlayerId();
+        for (std::size_t i = 0; i < bots; ++i) {
+            const std::string body = nlohmann::json{{"player_id", firstId + i}}.dump();
+            auto res = http.Post("/join", body, "application/json");
+            if (!res) return fail(kExitFailed, "the matchmaker at " + matchmakerUrl + " does not answer: " + httplib::to_string(res.error()));
+            if (res->status != 200) {
+                return fail(kExitFailed, "the matchmaker refused to place a player: HTTP " + std::to_string(res->status) + " " + res->body);
+            }
+            auto token = matchmaker::parseJoinAnswer(res->body, why);
+            if (!token || token->servers.empty()) return fail(kExitFailed, "the matchmaker's answer is not usable: " + why);
+            serverOf.push_back(token->servers.front());
+            tokens.push_back(*token);
+        }
+    } else if (!tokenFile.empty()) {
         auto token = tickwire::cli::loadToken(tokenFile, why);
         if (!token) return fail(kExitUsage, why);
         tokens.push_back(*token);
@@ -209,19 +248,23 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (serverOf.empty()) serverOf.assign(tokens.size(), *server);
     std::vector<std::unique_ptr<ArenaBot>> fleet;
-    for (auto& token : tokens) {
+    for (std::size_t b = 0; b < tokens.size(); ++b) {
+        auto& token = tokens[b];
+        const net::Address target = serverOf[b];
+        const net::Address sendTo = viaText.empty() ? target : *via;
         engine::ClientSessionConfig config;
         config.tickRate = tickRate;
         // A spectator takes whatever the server sends: a live match, or a playback of every tick.
         config.snapshotRate = spectate ? 0 : snapshotRate;
         config.spectator = spectate;
         config.transport.token = token;
-        if (std::find(token.servers.begin(), token.servers.end(), *server) == token.servers.end()) {
-            return fail(kExitUsage, "--server: the token is not valid for " + server->toString());
+        if (std::find(token.servers.begin(), token.servers.end(), target) == token.servers.end()) {
+            return fail(kExitUsage, "--server: the token is not valid for " + target.toString());
         }
         // The server checks the addresses sealed in the token; the client just sends here.
-        config.transport.token.servers = {*via};
+        config.transport.token.servers = {sendTo};
         config.transport.handshakeTimeoutMs = 10000;
         auto bot = ArenaBot::create(config);
         if (!bot) return fail(kExitFailed, "cannot create a client: " + std::string(net::describe(bot.error())));
@@ -299,6 +342,10 @@ int main(int argc, char** argv) {
     // Why bots that played stopped, and why the others never joined: what the server
     // answered, or that it never did.
     std::map<std::string, std::size_t> endedWhy, notJoined;
+    std::map<std::string, std::size_t> joinedOn;  // server -> bots that joined it
+    for (std::size_t b = 0; b < fleet.size(); ++b) {
+        if (fleet[b]->figures().joined) ++joinedOn[serverOf[b].toString()];
+    }
     std::uint64_t hits = 0, kills = 0, deaths = 0, corrections = 0, frames = 0, stalls = 0, rttSamples = 0;
     double rttSum = 0, lossSum = 0, kbpsIn = 0, kbpsOut = 0;
     for (const auto& bot : fleet) {
@@ -368,6 +415,9 @@ int main(int argc, char** argv) {
         nlohmann::json never = nlohmann::json::object();
         for (const auto& [reason, count] : notJoined) never[reason] = count;
         j["never_joined_reasons"] = never;
+        nlohmann::json servers = nlohmann::json::object();
+        for (const auto& [address, count] : joinedOn) servers[address] = count;
+        j["joined_by_server"] = servers;
         std::cout << j.dump() << std::endl;
     }
     std::fflush(stdout);

@@ -13,10 +13,24 @@
 //
 // With --record FILE it writes a replay of every tick it simulates, and of the match events
 // it broadcasts (read it with tickwire-replay).
+//
+// With --metrics ADDR:PORT it serves Prometheus' text exposition on http://ADDR:PORT/metrics
+// (port 0: one the system picks, printed at start): players, spectators, tick durations,
+// snapshot bytes and every counter of the transport (docs/DEPLOY.md).
+//
+// With --agones it runs as an Agones game server: Ready once listening, Health from the
+// game loop every --health-period seconds, the match starts when the game server is
+// Allocated and ends with Shutdown (after telling the players), as does SIGTERM.
+//
+// With --matchmaker-admin URL it reports its address, players, capacity and state to the
+// sample matchmaker once a second, and "shutting_down" before it tells players it is.
 
+#include "arena_agones.hpp"
 #include "arena_events.hpp"
 #include "arena_game.hpp"
+#include "arena_metrics.hpp"
 #include "arena_recorder.hpp"
+#include "arena_report.hpp"
 #include "arena_tool.hpp"
 
 #include <tickwire/engine/server_session.hpp>
@@ -38,9 +52,11 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -149,6 +165,11 @@ int main(int argc, char** argv) {
     std::string chain = "auto";
     std::string recordFile;
     std::vector<std::string> publicTexts;
+    std::string metricsText;
+    bool agones = false;
+    std::string matchmakerUrl, matchmakerSecretFile;
+    double healthPeriod = 2.0;
+    std::uint32_t matchSeconds = arena::kMatchSeconds;
     app.add_option("--port", port, "UDP port to listen on; 0 takes a free one (printed on start)")
         ->required()->type_name("PORT")->check(tickwire::cli::port(true));
     app.add_option("--bind", bindText, "Local address to listen on: 0.0.0.0 every interface, 127.0.0.1 loopback only")
@@ -178,6 +199,23 @@ int main(int argc, char** argv) {
                    "Record every tick and every match event into this replay file (replaced if it exists); "
                    "a write error stops the recording, not the server")
         ->type_name("FILE");
+    app.add_option("--metrics", metricsText,
+                   "Serve Prometheus metrics over HTTP at http://ADDR:PORT/metrics (PORT 0: one the system picks)")
+        ->type_name("ADDR:PORT");
+    app.add_flag("--agones", agones,
+                 "Run as an Agones game server: talk to the SDK sidecar at 127.0.0.1:$AGONES_SDK_HTTP_PORT "
+                 "(default 9358); the match starts when allocated, and the server shuts down when it ends");
+    app.add_option("--health-period", healthPeriod, "With --agones: seconds between health reports from the game loop")
+        ->type_name("S")->check(CLI::Range(0.1, 60.0))->capture_default_str();
+    auto* adminOption =
+        app.add_option("--matchmaker-admin", matchmakerUrl,
+                       "Report players, capacity and state to the sample matchmaker's admin endpoint at this URL")
+            ->type_name("http://HOST:PORT");
+    app.add_option("--matchmaker-secret-file", matchmakerSecretFile, "The matchmaker's admin secret")
+        ->type_name("FILE")->needs(adminOption);
+    adminOption->needs("--matchmaker-secret-file");
+    app.add_option("--match-seconds", matchSeconds, "Length of a match")
+        ->type_name("S")->check(CLI::Range(1, 24 * 3600))->capture_default_str();
     app.add_flag("--json", json, "At exit, print one JSON object of figures as the last line on stdout");
     app.footer(tickwire::cli::kExitStatus);
     if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
@@ -191,6 +229,26 @@ int main(int argc, char** argv) {
     if (!bindIp) return fail(kExitUsage, why);
     const auto key = tickwire::cli::loadKey(keyFile, why);
     if (!key) return fail(kExitUsage, why);
+    if (port == 0 && !publicTexts.empty()) {
+        return fail(kExitUsage, "--public needs a fixed --port: the addresses in players' tokens must name the port");
+    }
+    std::optional<net::Address> metricsAddress;
+    if (!metricsText.empty()) {
+        auto parsed = net::Address::parse(metricsText);
+        if (!parsed) {
+            return fail(kExitUsage, "--metrics '" + metricsText + "': expected ADDR:PORT, e.g. 127.0.0.1:9100 (" +
+                        std::string(describe(parsed.error())) + ")");
+        }
+        metricsAddress = *parsed;
+    }
+    std::uint16_t agonesPort = 9358;
+    if (const char* text = std::getenv("AGONES_SDK_HTTP_PORT"); agones && text != nullptr && *text != '\0') {
+        const auto parsed = net::Address::parse(std::string("127.0.0.1:") + text);
+        if (!parsed || parsed->port == 0) {
+            return fail(kExitUsage, std::string("AGONES_SDK_HTTP_PORT '") + text + "' is not a port (1..65535)");
+        }
+        agonesPort = parsed->port;
+    }
 
     const bool tty = isatty(STDERR_FILENO) == 1;
     bool statusShown = false;
@@ -252,6 +310,36 @@ int main(int argc, char** argv) {
         // Every tick as the clients were sent it, however many one update() simulates.
         session.onTick([&recorder](const ArenaGame::World& world) { recorder->addFrame(world); });
     }
+    std::unique_ptr<arena::MetricsEndpoint> metrics;
+    if (metricsAddress) {
+        auto host = metricsAddress->toString();
+        host = host.substr(0, host.rfind(':'));
+        metrics = arena::MetricsEndpoint::start(host, metricsAddress->port, why);
+        if (!metrics) return fail(kExitFailed, why);
+        logLine("arena-server metrics on http://" + host + ":" + std::to_string(metrics->port()) + "/metrics");
+    }
+    std::unique_ptr<arena::MatchmakerReport> report;
+    if (!matchmakerUrl.empty()) {
+        std::ifstream in(matchmakerSecretFile);
+        std::string secret;
+        if (!in || !std::getline(in, secret) || secret.empty()) {
+            return fail(kExitUsage, "cannot read the admin secret from '" + matchmakerSecretFile + "'");
+        }
+        while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+        // Players reach this server at its first public address: --public, or loopback.
+        const std::string reported = publicTexts.empty() ? net::Address::loopback(session.transport().address().port).toString()
+                                                         : config.transport.publicAddresses[1].toString();
+        report = arena::MatchmakerReport::start(matchmakerUrl, secret, reported, maxPlayers, why);
+        if (!report) return fail(kExitFailed, why);
+        logLine("arena-server: reporting to the matchmaker at " + matchmakerUrl + " as " + reported);
+    }
+    std::unique_ptr<arena::AgonesSdk> sdk;
+    if (agones) {
+        sdk = std::make_unique<arena::AgonesSdk>(agonesPort);
+        sdk->ready();
+        logLine("arena-server: Agones SDK sidecar at 127.0.0.1:" + std::to_string(agonesPort) +
+                "; the match starts when this game server is allocated");
+    }
     arena::tool::catchStopSignals();
     const std::uint64_t idleRssKib = procStatusKib("VmRSS");
     logLine("arena-server listening on " + session.transport().address().toString() + " (" +
@@ -261,7 +349,9 @@ int main(int argc, char** argv) {
     const double period = 1.0 / tickRate;
     const double started = nowSeconds();
     std::uint32_t matchStart = 0;
-    const std::uint32_t matchTicks = arena::kMatchSeconds * tickRate;
+    const std::uint32_t matchTicks = matchSeconds * tickRate;
+    bool matchRunning = !agones;  // under Agones, from allocation on
+    double lastHealth = 0;
     std::map<std::uint64_t, net::ClientId> players;  // by entity
     std::size_t spectating = 0;
     std::size_t playersPeak = 0;
@@ -274,9 +364,13 @@ int main(int argc, char** argv) {
     net::HostStats atLastStatus = session.transport().hostStats();
     double lastLoop = started;
     std::uint64_t kicked = 0;
+    arena::ServerFigures figures;
+    figures.maxPlayers = maxPlayers;
+    std::map<net::ClientId, std::uint64_t> snapshotBytesSeen, snapshotsSeen;  // per client, at the last publish
+    double lastPublish = 0;
 
     auto matchEvent = [&] {
-        return arena::encodeMatchEvent({tickRate, snapshotRate, matchStart, arena::kMatchSeconds});
+        return arena::encodeMatchEvent({tickRate, snapshotRate, matchStart, matchSeconds});
     };
     // The replay holds the match as broadcast: its event at the start, then one per new
     // match. The copy each joining player is sent repeats the current one and is left out.
@@ -299,6 +393,7 @@ int main(int argc, char** argv) {
             for (std::uint32_t i = 0; i < ran; ++i) {
                 if (!players.empty()) all.add(ms);
                 window.add(ms);
+                figures.observeTick(ms / 1000.0);
             }
         }
 
@@ -316,6 +411,7 @@ int main(int argc, char** argv) {
                 } else {
                     players[*ev->entity] = ev->client;
                     playersPeak = std::max(playersPeak, players.size());
+                    if (sdk) sdk->playerConnected(ev->playerId);
                 }
                 if (!firstJoin) {
                     firstJoin = nowSeconds();
@@ -325,10 +421,39 @@ int main(int argc, char** argv) {
                 (void)session.sendEvent(ev->client, matchEvent());
             } else if (ev->type == Type::Left) {
                 if (ev->entity) {
-                    players.erase(*ev->entity);
+                    if (players.erase(*ev->entity) > 0 && sdk) sdk->playerDisconnected(ev->playerId);
                 } else if (spectating > 0) {
                     --spectating;
                 }
+            }
+        }
+
+        if (report) {
+            report->set(players.size());
+            for (const std::string& line : report->takeLog()) logLine(line);
+        }
+        if (sdk) {
+            // Health is reported from here, by the loop itself: if the loop stalls, so does health.
+            if (now - lastHealth >= healthPeriod) {
+                lastHealth = now;
+                sdk->health();
+            }
+            for (const std::string& line : sdk->takeLog()) logLine(line);
+            if (!matchRunning) {
+                if (sdk->allocated()) {
+                    matchRunning = true;
+                    matchStart = session.tick();
+                    logLine("arena-server: allocated; the match starts");
+                    const auto bytes = matchEvent();
+                    for (const auto& [entity, client] : players) (void)session.sendEvent(client, bytes);
+                    if (recorder) recorder->addEvent(session.world().tick, bytes);
+                } else {
+                    matchStart = session.tick();  // the clock waits for the allocation
+                }
+            } else if (session.tick() - matchStart >= matchTicks) {
+                // One game server is one match: Agones replaces it with a fresh one.
+                logLine("arena-server: the match is over; shutting down");
+                break;
             }
         }
 
@@ -348,6 +473,31 @@ int main(int argc, char** argv) {
             if (recorder) recorder->addEvent(session.world().tick, bytes);
         }
 
+        // Ten times a second the HTTP thread gets a fresh copy; it never reads the session.
+        if (metrics && now - lastPublish >= 0.1) {
+            lastPublish = now;
+            figures.host = session.transport().hostStats();
+            figures.connections.clear();
+            std::map<net::ClientId, std::uint64_t> bytesNow, sentNow;
+            for (const net::ClientId client : session.transport().clients()) {
+                if (auto s = session.transport().stats(client)) figures.connections.push_back(*s);
+                if (auto s = session.stats(client)) {
+                    // A client's totals start at 0 when it joins: add what it sent since the last look.
+                    figures.snapshotBytes += s->snapshotBytes - snapshotBytesSeen[client];
+                    figures.snapshotsSent += s->snapshotsSent - snapshotsSeen[client];
+                    bytesNow[client] = s->snapshotBytes;
+                    sentNow[client] = s->snapshotsSent;
+                }
+            }
+            snapshotBytesSeen = std::move(bytesNow);
+            snapshotsSeen = std::move(sentNow);
+            figures.players = players.size();
+            figures.spectators = spectating;
+            figures.ticks = session.tick();
+            figures.playersKicked = kicked;
+            metrics->publish(figures);
+        }
+
         const double statusEvery = tty ? 0.5 : 5.0;
         if (now - lastStatus >= statusEvery) {
             const auto& host = session.transport().hostStats();
@@ -360,7 +510,9 @@ int main(int argc, char** argv) {
                           "match %s",
                           players.size(), maxPlayers, spectating, window.percentile(0.5), window.percentile(0.99),
                           outRate * 8.0 / 1000.0, static_cast<unsigned long long>(drops),
-                          clockText(arena::matchSecondsLeft(session.tick() - matchStart, tickRate)).c_str());
+                          clockText(std::max(0.0, static_cast<double>(matchSeconds) -
+                                                  static_cast<double>(session.tick() - matchStart) / tickRate))
+                              .c_str());
             if (tty) {
                 std::cerr << "\r\033[K" << text << std::flush;
                 statusShown = true;
@@ -379,10 +531,23 @@ int main(int argc, char** argv) {
     }
     if (statusShown) std::cerr << '\n';
 
-    // Everyone hears why they are going away (DisconnectReason::ServerShutdown).
+    // No new player is sent here from now on; then everyone hears why they are going away
+    // (DisconnectReason::ServerShutdown).
+    if (report) {
+        const bool taken = report->shuttingDown(1500);
+        for (const std::string& line : report->takeLog()) logLine(line);
+        if (!taken) logLine("arena-server: the matchmaker did not take the shutdown report");
+    }
     const std::size_t connected = session.transport().connectedCount();
     session.transport().shutdown(net::DisconnectReason::ServerShutdown);
     while (session.poll()) {
+    }
+    if (sdk) {
+        for (const std::string& line : sdk->takeLog()) logLine(line);
+        // Only now, with the players told: Agones deletes the pod once it hears Shutdown.
+        const bool told = sdk->shutdown(3000);
+        for (const std::string& line : sdk->takeLog()) logLine(line);
+        logLine(told ? "arena-server: Agones told of the shutdown" : "arena-server: the SDK sidecar did not take Shutdown");
     }
     if (recorder) {
         recorder->close();

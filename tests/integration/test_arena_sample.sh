@@ -23,6 +23,12 @@ if "$server_bin" --port 0 --key "$work/short.key" 2>"$work/err"; then fail "a 31
 grep -q "exactly 32 bytes" "$work/err" || fail "no clear message for a bad key: $(cat "$work/err")"
 if "$server_bin" --port 0 --key "$work/server.key" --snapshot-rate 25 2>"$work/err"; then fail "--snapshot-rate 25 at 60 Hz accepted"; fi
 grep -q "must divide" "$work/err" || fail "no clear message for a bad snapshot rate"
+if "$server_bin" --port 0 --public 10.0.0.1:7777 --key "$work/server.key" 2>"$work/err"; then
+  fail "--public with --port 0 accepted"
+fi
+grep -q "needs a fixed --port" "$work/err" || fail "no clear message for --public with --port 0: $(cat "$work/err")"
+if "$server_bin" --port 0 --key "$work/server.key" --metrics nowhere 2>"$work/err"; then fail "--metrics nowhere accepted"; fi
+grep -q "expected ADDR:PORT" "$work/err" || fail "no clear message for a bad --metrics: $(cat "$work/err")"
 if "$client_bin" --server nowhere --key "$work/server.key" 2>"$work/err"; then fail "--server nowhere accepted"; fi
 grep -q "expected HOST:PORT" "$work/err" || fail "no clear message for a bad --server"
 

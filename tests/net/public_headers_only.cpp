@@ -5,6 +5,7 @@
 #include <tickwire/net/link_sim.hpp>
 #include <tickwire/net/log.hpp>
 #include <tickwire/net/messages.hpp>
+#include <tickwire/net/metrics.hpp>
 #include <tickwire/net/result.hpp>
 #include <tickwire/net/token.hpp>
 #include <tickwire/net/transport.hpp>
