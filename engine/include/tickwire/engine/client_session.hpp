@@ -399,6 +399,13 @@ private:
         stats_.missingInputs = msg.missingInputs;
         received_.push_back(Received{std::move(*decoded), std::move(memory)});
         while (received_.size() > config_.snapshotHistory) received_.pop_front();
+        if (!header->keyframe) {
+            // The server codes against the newest snapshot it knows this end holds, which
+            // only moves forward: what the codec remembered of older ones is not needed.
+            for (auto& r : received_) {
+                if (r.snapshot.tick < header->baselineTick) r.memory.reset();
+            }
+        }
         if (latest_ && msg.tick <= *latest_) return;  // an older one, kept only as a baseline
         latest_ = msg.tick;
         timeline_.onSnapshot(msg.tick, now);

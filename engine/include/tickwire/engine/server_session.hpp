@@ -305,7 +305,13 @@ private:
             }
             if (msg->ackTick != 0) {
                 const std::uint32_t ack = msg->ackTick - 1;
-                if (!c.acked || ack > *c.acked) c.acked = ack;
+                if (!c.acked || ack > *c.acked) {
+                    c.acked = ack;
+                    // Deltas are coded against the newest acknowledged snapshot only, so
+                    // older ones (and the codec memories kept with them, the larger part)
+                    // are never needed again.
+                    while (!c.sent.empty() && c.sent.front().snapshot.tick < ack) c.sent.pop_front();
+                }
             }
             const double render = static_cast<double>(msg->renderTickQ) / 16.0;
             for (std::size_t i = 0; i < msg->inputs.size() && i <= msg->newestTick; ++i) {
