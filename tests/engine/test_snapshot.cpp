@@ -306,7 +306,6 @@ struct Mover {
     void serialize(A& a) {
         a(x, velocity);
     }
-    friend bool operator==(const Mover&, const Mover&) = default;
 };
 
 /// A body as a game declares it for physics: quantized position and rotation, nothing else.
