@@ -17,7 +17,7 @@ packages=(
   meson ninja-build pkg-config cmake g++ clang-16 libclang-rt-16-dev
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
-  libsdl2-dev
+  libsdl2-dev libcairo2-dev
   libbullet-dev
 )
 
