@@ -171,9 +171,10 @@ TEST_CASE("a dead player is a ring, a firing one's tracer stops at the first wal
 
     const double r = arena::kPlayerRadiusCm / 100.0;
     // Off the 5 m grid lines, so that the middle of a ring is bare floor.
-    // The ring: somewhere between the centre and just beyond the radius, the ring's colour.
+    // A ring: somewhere between the centre and a little beyond the player's radius (the
+    // ghost's ring goes round the disc), the ring's colour.
     auto ringAt = [&](double cx, double cy, Rgba colour) {
-        for (double d = 0.0; d < r + 0.1; d += 0.01) {
+        for (double d = 0.0; d < r + 0.4; d += 0.01) {
             if (near(at(picture, cx + d, cy), colour, 20)) return true;
         }
         return false;
@@ -182,6 +183,15 @@ TEST_CASE("a dead player is a ring, a firing one's tracer stops at the first wal
     CHECK(ringAt(34.0, 4.0, kRemoteDeadColour));
     CHECK(near(at(picture, 11.0, 26.0), kFloorColour));
     CHECK(ringAt(11.0, 26.0, kGhostColour));
+    // Where the ghost and the player coincide, both show.
+    ViewModel same;
+    same.players.push_back(player(1, 11.0, 26.0, true));
+    same.ghost = same.players[0];
+    const Picture both = draw(1024, 768, same);
+    CHECK(near(at(both, 11.0, 26.0), kLocalColour));
+    bool ghostShows = false;
+    for (double d = r; d < r + 0.4; d += 0.01) ghostShows = ghostShows || near(at(both, 11.0 + d, 26.0), kGhostColour, 20);
+    CHECK(ghostShows);
     CHECK_FALSE(ringAt(11.0, 20.5, kGhostColour));
 }
 

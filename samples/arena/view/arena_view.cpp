@@ -86,8 +86,8 @@ void aimLine(cairo_t* cr, double cx, double cy, double r, double aim, double len
 
 // Above the disc: filled part for the health left, the rest dark.
 void healthBar(cairo_t* cr, double cx, double cy, double r, int health) {
-    const double width = std::max(10.0, r * 2.4);
-    const double height = std::max(2.5, r * 0.35);
+    const double width = std::max(12.0, r * 3.0);
+    const double height = std::max(3.0, r * 0.45);
     const double bottom = cy - r - std::max(2.0, r * 0.35);
     const double left = cx - width / 2.0;
     const double fraction = std::clamp(static_cast<double>(health) / static_cast<double>(kMaxHealth), 0.0, 1.0);
@@ -121,10 +121,16 @@ void drawPlayer(cairo_t* cr, const ArenaFrame& f, const ViewPlayer& p) {
     healthBar(cr, cx, cy, r, p.health);
 }
 
+// Around the player's disc rather than on it: the server's position is most often where
+// the prediction put the player, and a ring of the disc's size would hide under it.
+void ghostRing(cairo_t* cr, double cx, double cy, double r) {
+    const double thickness = std::max(2.0, r * 0.25);
+    ring(cr, cx, cy, r + thickness * 1.5, thickness, kGhostColour);
+}
+
 void drawGhost(cairo_t* cr, const ArenaFrame& f, const ViewPlayer& g) {
     const auto [cx, cy] = f.toPicture(g.x, g.y);
-    const double r = std::max(3.0, kPlayerRadiusM * f.scale);
-    ring(cr, cx, cy, r, std::max(2.0, r * 0.25), kGhostColour);
+    ghostRing(cr, cx, cy, std::max(3.0, kPlayerRadiusM * f.scale));
 }
 
 // The side panel, a line at a time from the top.
@@ -199,7 +205,8 @@ void drawLegend(cairo_t* cr, Panel& panel, double fontSize) {
         ring(cr, x + w / 2 + r * 0.6, y + h / 2, r, ringThickness(r), kRemoteDeadColour);
     });
     panel.legend("server's position of you (G)", [&](double x, double y, double w, double h) {
-        ring(cr, x + w / 2, y + h / 2, r, std::max(2.0, r * 0.25), kGhostColour);
+        disc(cr, x + w / 2, y + h / 2, r * 0.75, kLocalColour);
+        ghostRing(cr, x + w / 2, y + h / 2, r * 0.75);
     });
     panel.legend("aim", [&](double x, double y, double w, double h) {
         line(cr, x + w * 0.25, y + h / 2, x + w * 0.75, y + h / 2, kAimColour, std::max(1.5, r * 0.25));

@@ -60,7 +60,8 @@ struct NetOverlay {
 struct ViewModel {
     /// Every player, local one included, in any order; drawn in order, local player last.
     std::vector<ViewPlayer> players;
-    /// Where the server last put the local player (drawn as a kGhostColour ring), if shown.
+    /// Where the server last put the local player (drawn as a kGhostColour ring around where
+    /// the player's disc would be), if shown.
     std::optional<ViewPlayer> ghost;
     /// The network figures and scoreboard in the side panel, if shown.
     std::optional<NetOverlay> overlay;
