@@ -107,29 +107,7 @@ public:
     /// spread round the circle by the golden ratio. An id not seen yet gets the colour it
     /// would have if it were the next one.
     [[nodiscard]] view::Rgba pathColour(tickwire::engine::EntityId id) const {
-        static constexpr std::array<view::Rgba, 12> kPalette{{
-            {255, 99, 71, 255},   {80, 180, 255, 255},  {255, 215, 0, 255},   {186, 104, 255, 255},
-            {80, 220, 120, 255},  {255, 140, 200, 255}, {0, 210, 210, 255},   {255, 160, 60, 255},
-            {170, 220, 60, 255},  {150, 150, 255, 255}, {120, 255, 200, 255}, {200, 130, 90, 255},
-        }};
-        const auto rank = static_cast<std::size_t>(std::distance(tracks_.begin(), tracks_.lower_bound(id)));
-        if (rank < kPalette.size()) return kPalette[rank];
-        const double h = std::fmod(static_cast<double>(rank) * 0.618033988749895, 1.0) * 6.0;
-        const double s = 0.7, v = 1.0;
-        const double c = v * s;
-        const double x = c * (1.0 - std::abs(std::fmod(h, 2.0) - 1.0));
-        double r = 0, g = 0, b = 0;
-        switch (static_cast<int>(h)) {
-            case 0: r = c; g = x; break;
-            case 1: r = x; g = c; break;
-            case 2: g = c; b = x; break;
-            case 3: g = x; b = c; break;
-            case 4: r = x; b = c; break;
-            default: r = c; b = x; break;
-        }
-        const double m = v - c;
-        auto byte = [](double f) { return static_cast<std::uint8_t>(std::lround(std::clamp(f, 0.0, 1.0) * 255.0)); };
-        return {byte(r + m), byte(g + m), byte(b + m), 255};
+        return colourOfRank(static_cast<std::size_t>(std::distance(tracks_.begin(), tracks_.lower_bound(id))));
     }
 
     /// Draws the picture on `cr` over width × height pixels (kRenderMinSide..
@@ -154,6 +132,32 @@ public:
     }
 
 private:
+    // The colour of the rank-th player in order of id (0 first).
+    [[nodiscard]] static view::Rgba colourOfRank(std::size_t rank) {
+        static constexpr std::array<view::Rgba, 12> kPalette{{
+            {255, 99, 71, 255},   {80, 180, 255, 255},  {255, 215, 0, 255},   {186, 104, 255, 255},
+            {80, 220, 120, 255},  {255, 140, 200, 255}, {0, 210, 210, 255},   {255, 160, 60, 255},
+            {170, 220, 60, 255},  {150, 150, 255, 255}, {120, 255, 200, 255}, {200, 130, 90, 255},
+        }};
+        if (rank < kPalette.size()) return kPalette[rank];
+        const double h = std::fmod(static_cast<double>(rank) * 0.618033988749895, 1.0) * 6.0;
+        const double s = 0.7, v = 1.0;
+        const double c = v * s;
+        const double x = c * (1.0 - std::abs(std::fmod(h, 2.0) - 1.0));
+        double r = 0, g = 0, b = 0;
+        switch (static_cast<int>(h)) {
+            case 0: r = c; g = x; break;
+            case 1: r = x; g = c; break;
+            case 2: g = c; b = x; break;
+            case 3: g = x; b = c; break;
+            case 4: r = x; b = c; break;
+            default: r = c; b = x; break;
+        }
+        const double m = v - c;
+        auto byte = [](double f) { return static_cast<std::uint8_t>(std::lround(std::clamp(f, 0.0, 1.0) * 255.0)); };
+        return {byte(r + m), byte(g + m), byte(b + m), 255};
+    }
+
     struct Point {
         float x;
         float y;
@@ -267,8 +271,9 @@ private:
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
         cairo_set_line_width(cr, std::max(1.5, f.scale * 0.12));
+        std::size_t rank = 0;
         for (const auto& [id, t] : tracks_) {
-            view::Rgba colour = pathColour(id);  // a map lookup per player, not per point
+            view::Rgba colour = colourOfRank(rank++);
             colour.a = 210;  // where paths cross, both stay visible
             view::setColour(cr, colour);
             for (const auto& seg : t.segments) {
@@ -318,10 +323,11 @@ private:
         const double bottom = l.plotTop - fs * 0.8;
         const auto room = static_cast<std::size_t>(std::max(0.0, std::floor((bottom - y) / lineHeight)));
         std::size_t shown = tracks_.size() <= room ? tracks_.size() : (room > 0 ? room - 1 : 0);
-        std::size_t i = 0;
+        std::size_t rank = 0;
         for (const auto& [id, t] : tracks_) {
-            if (i++ >= shown) break;
-            line(cr, left + 2, y + lineHeight / 2, left + swatch - 2, y + lineHeight / 2, pathColour(id), std::max(3.0, fs * 0.3));
+            if (rank >= shown) break;
+            line(cr, left + 2, y + lineHeight / 2, left + swatch - 2, y + lineHeight / 2, colourOfRank(rank++),
+                 std::max(3.0, fs * 0.3));
             view::drawText(cr, left + swatch + fs * 0.5, baseline(), std::to_string(id), view::kTextColour, fs);
             view::drawText(cr, right, baseline(), std::to_string(t.deaths), view::kTextColour, fs, view::Align::Right);
             y += lineHeight;

@@ -361,6 +361,37 @@ TEST_CASE("a render shows each player's path in its key colour, beside a key, an
     CHECK(text.find("</svg>") != std::string::npos);
 }
 
+TEST_CASE("a render of many players gives the first twelve twelve colours and draws them all") {
+    arena::ReplayRender render(60, 0, 119);
+    constexpr std::uint32_t kPlayers = 3000;
+    for (std::uint32_t tick = 0; tick < 120; ++tick) {
+        World world;
+        world.tick = tick;
+        for (std::uint32_t id = 1; id <= kPlayers; ++id) {
+            arena::Player p;
+            p.x.set(1.0 + (id % 38) + tick * 0.05);
+            p.y.set(1.0 + (id / 38) % 28);
+            world.set(id, p);
+        }
+        render.addFrame(world, 100);
+    }
+    std::map<std::uint32_t, int> distinct;
+    for (std::uint32_t id = 1; id <= 12; ++id) {
+        const auto c = render.pathColour(id);
+        CHECK(c.a == 255);
+        ++distinct[(std::uint32_t{c.r} << 16) | (std::uint32_t{c.g} << 8) | c.b];
+    }
+    CHECK(distinct.size() == 12u);
+    auto picture = arena::view::Picture::create(640, 560);
+    REQUIRE(picture);
+    bool drawn = false;
+    const auto started = std::chrono::steady_clock::now();
+    picture->draw([&](cairo_t* cr) { drawn = render.draw(cr, 640, 560, "crowd.twr"); });
+    CHECK(drawn);
+    // Thousands of players draw in well under a second (no work per pair of players).
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
 TEST_CASE("a recorder that fails says so once, records nothing more, and leaves a readable file") {
     const std::string path = scratch().file("failing.twr");
     std::vector<std::string> lines;
