@@ -304,17 +304,23 @@ void drawArenaMap(cairo_t* cr, const ArenaFrame& f, double fontSize) {
         const auto [x1, y1] = f.toPicture(w.maxX / 100.0, w.maxY / 100.0);
         fillRect(cr, x0, y0, x1, y1, kWallColour);
     }
-    // Axes in metres: ticks every 5 m, the unit on the last label of each.
+    // Axes in metres: ticks every 5 m, labels every 5 m or, where those would touch, every
+    // 10 m; the unit on the last label of each.
     const double tick = fontSize * 0.4;
-    for (double m = 0.0; m <= kArenaWidthM + 1e-9; m += kGridM) {
+    const int labelEvery = kGridM * f.scale >= fontSize * 2.6 ? 1 : 2;
+    int step = 0;
+    for (double m = 0.0; m <= kArenaWidthM + 1e-9; m += kGridM, ++step) {
         const double x = f.left + m * f.scale;
         line(cr, x, f.bottom(), x, f.bottom() + tick, kDimTextColour, 1.0);
+        if (step % labelEvery != 0) continue;
         const std::string label = std::to_string(static_cast<int>(m)) + (m + kGridM > kArenaWidthM ? " m" : "");
         drawText(cr, x, f.bottom() + tick + fontSize, label, kDimTextColour, fontSize, Align::Centre);
     }
-    for (double m = 0.0; m <= kArenaHeightM + 1e-9; m += kGridM) {
+    step = 0;
+    for (double m = 0.0; m <= kArenaHeightM + 1e-9; m += kGridM, ++step) {
         const double y = f.bottom() - m * f.scale;
         line(cr, f.left - tick, y, f.left, y, kDimTextColour, 1.0);
+        if (step % labelEvery != 0) continue;
         const std::string label = std::to_string(static_cast<int>(m)) + (m + kGridM > kArenaHeightM ? " m" : "");
         drawText(cr, f.left - tick * 1.5, y + fontSize * 0.35, label, kDimTextColour, fontSize, Align::Right);
     }
@@ -326,6 +332,8 @@ ViewLayout viewLayout(int width, int height) noexcept {
     if (width < 1 || height < 1) return l;
     l.fontSize = std::clamp(std::min(width, height) / 55.0, 9.0, 24.0);
     const double panelWidth = std::min(l.fontSize * 20.0, width * 0.45);
+    // In a narrow picture the panel's lines must still fit across it.
+    l.fontSize = std::max(6.0, std::min(l.fontSize, panelWidth / 20.0));
     l.panelLeft = width - panelWidth;
     const double margin = l.fontSize * 0.6;
     l.arena = fitArena(margin, margin, l.panelLeft - 2.0 * margin, height - 2.0 * margin, l.fontSize);
