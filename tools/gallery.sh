@@ -58,5 +58,7 @@ server_pid=""
 "$replay" render "$work/match.twr" --out "$out/replay.png" --width 900 --height 800 >/dev/null ||
   die "tickwire-replay render failed"
 for picture in viewer.png replay.png; do
+  [ "$(head -c 8 "$out/$picture" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] ||
+    die "$out/$picture is not a PNG"
   echo "gallery: $out/$picture ($(wc -c <"$out/$picture") bytes)"
 done
