@@ -21,7 +21,7 @@ packages=(
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
   libcpp-httplib-dev prometheus
-  libsdl2-dev
+  libsdl2-dev libcairo2-dev
   libbullet-dev
 )
 

@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
         ->type_name("PX")->check(tickwire::cli::range(320, 4096));
     app.add_option("--height", height, "Window and screenshot height, pixels")
         ->type_name("PX")->check(tickwire::cli::range(240, 4096));
-    app.add_option("--screenshot", screenshot, "At the end, save what the first bot's client shows as a PNG")
+    app.add_option("--screenshot", screenshot,
+                   "At the end, save what the first bot's client shows: SVG if FILE ends in .svg, else PNG")
         ->type_name("FILE.png");
     app.footer(tickwire::cli::kExitStatus);
     if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
@@ -282,7 +283,10 @@ int main(int argc, char** argv) {
         if (!window) return fail(kExitFailed, "cannot open the viewer window: " + why);
     }
 #endif
-    auto frameCanvas = *arena::view::Canvas::create(width, height);
+#if TICKWIRE_ARENA_VIEWER
+    auto picture = arena::view::Picture::create(width, height);
+    if (!picture) return fail(kExitFailed, "cannot allocate a frame of " + std::to_string(width) + " x " + std::to_string(height));
+#endif
 
     const double started = nowSeconds();
     const double frame = 1.0 / frameRate;
@@ -310,8 +314,9 @@ int main(int argc, char** argv) {
 #if TICKWIRE_ARENA_VIEWER
         if (window) {
             if (!window->pump()) break;  // closed, or Escape
-            arena::view::drawArena(frameCanvas, viewOf(*fleet[0], now, tickRate, ghost != window->ghostToggled()));
-            window->present(frameCanvas);
+            const auto model = viewOf(*fleet[0], now, tickRate, ghost != window->ghostToggled());
+            picture->draw([&](cairo_t* cr) { arena::view::drawArena(cr, width, height, model); });
+            window->present(*picture);
         }
 #endif
         if (!rateChecked && fleet[0]->match()) {
@@ -333,8 +338,10 @@ int main(int argc, char** argv) {
     }
     const double elapsed = nowSeconds() - started;
     if (!screenshot.empty()) {
-        arena::view::drawArena(frameCanvas, viewOf(*fleet[0], nowSeconds(), tickRate, ghost));
-        if (!arena::view::writePng(frameCanvas, screenshot, &why)) return fail(kExitFailed, "cannot save the screenshot: " + why);
+        const auto model = viewOf(*fleet[0], nowSeconds(), tickRate, ghost);
+        const bool saved = arena::view::savePicture(
+            screenshot, width, height, [&](cairo_t* cr) { arena::view::drawArena(cr, width, height, model); }, &why);
+        if (!saved) return fail(kExitFailed, "cannot save the screenshot: " + why);
     }
 
     // The figures before disconnecting: our own goodbye is not a disconnect to report.

@@ -1,32 +1,38 @@
 #pragma once
 /// \file arena_render.hpp
-/// One picture of a recorded arena match: on top, the arena with every player's path (one
-/// colour per entity id) and an X where a player died; below, a plot of the recording's
-/// bandwidth (encoded frames in kbit/s) and entity count over time. Frames are fed
-/// one at a time, so a long file streams through in bounded memory: paths are thinned as
-/// they grow, and the plot keeps at most kRenderMaxBuckets points per series.
+/// One picture of a recorded arena match: a title band with the file and its figures; the
+/// arena (axes in metres) with every player's path (one colour per entity id) and an X where
+/// a player died, beside a key listing each id with its colour and deaths; below, a plot of
+/// the recording's bandwidth (encoded frames in kbit/s) and entity count over time (s).
+/// Frames are fed one at a time, so a long file streams through in bounded memory: paths are
+/// thinned as they grow, and the plot keeps at most kRenderMaxBuckets points per series.
 ///
 ///     arena::ReplayRender render(info.tickRate, firstTick, lastTick);
 ///     for (each decoded chunk) for (i...) render.addFrame(chunk.frames[i], chunk.frameBytes[i]);
-///     auto canvas = render.draw(1200, 1100, "match.twr");
-///     arena::view::writePng(*canvas, "match.png");
+///     std::string why;
+///     bool ok = arena::view::savePicture("match.png", 1200, 1100, [&](cairo_t* cr) {
+///         (void)render.draw(cr, 1200, 1100, "match.twr");
+///     }, &why);
 
 #include "arena_game.hpp"
 #include "view/arena_view.hpp"
-#include "view/canvas.hpp"
+#include "view/picture.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <map>
+#include <numbers>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace arena {
 
-/// Smallest canvas side ReplayRender::draw accepts, pixels.
+/// Smallest picture side ReplayRender::draw accepts, pixels.
 inline constexpr int kRenderMinSide = 200;
 /// Most points per plotted series: time is divided into at most this many buckets.
 inline constexpr std::size_t kRenderMaxBuckets = 2048;
@@ -74,23 +80,84 @@ public:
     /// Deaths seen (a player alive in one frame and dead in the next).
     [[nodiscard]] std::uint64_t deaths() const noexcept { return deaths_; }
 
-    /// The picture on a canvas of `width` × `height` pixels (kRenderMinSide..kMaxCanvasSide
-    /// each; none otherwise), `title` written over the arena.
-    [[nodiscard]] std::optional<view::Canvas> draw(int width, int height, const std::string& title) const {
-        if (width < kRenderMinSide || height < kRenderMinSide) return std::nullopt;
-        auto canvas = view::Canvas::create(width, height);
-        if (!canvas) return std::nullopt;
-        canvas->clear(view::kBackgroundColour);
-        const int plotHeight = std::clamp(height / 5, 100, height - 100);
-        auto top = *view::Canvas::create(width, height - plotHeight);
-        drawTop(top, title);
-        // The top picture goes in as rows: it has the canvas's width.
-        std::copy(top.pixels().begin(), top.pixels().end(), canvas->data());
-        drawPlot(*canvas, height - plotHeight, plotHeight);
-        return canvas;
+    /// Where draw() puts things in a picture of width × height pixels.
+    struct Layout {
+        view::ArenaFrame arena;  ///< the arena and its paths
+        double fontSize = 0;     ///< text size, pixels
+        double titleBottom = 0;  ///< the title band runs from the top down to here, pixels
+        double keyLeft = 0;      ///< the key runs from here to the right edge, pixels
+        double plotTop = 0;      ///< the plot runs from here to the bottom, pixels
+    };
+
+    /// The layout of a width × height picture (sizes as draw() accepts them).
+    [[nodiscard]] static Layout layout(int width, int height) noexcept {
+        Layout l;
+        const double w = width, h = height;
+        l.fontSize = std::clamp(std::min(w, h) / 60.0, 9.0, 22.0);
+        l.titleBottom = l.fontSize * 3.6;
+        l.plotTop = h - std::max(h * 0.24, l.fontSize * 8.0);
+        l.keyLeft = w - std::min(l.fontSize * 14.0, w * 0.4);
+        const double margin = l.fontSize * 0.6;
+        l.arena = view::fitArena(margin, l.titleBottom, l.keyLeft - 2.0 * margin, l.plotTop - l.titleBottom, l.fontSize);
+        return l;
+    }
+
+    /// The colour of an entity's path (and of its line in the key), opaque: the players drawn
+    /// get, in order of id, twelve colours chosen to tell apart on the dark floor, then hues
+    /// spread round the circle by the golden ratio. An id not seen yet gets the colour it
+    /// would have if it were the next one.
+    [[nodiscard]] view::Rgba pathColour(tickwire::engine::EntityId id) const {
+        return colourOfRank(static_cast<std::size_t>(std::distance(tracks_.begin(), tracks_.lower_bound(id))));
+    }
+
+    /// Draws the picture on `cr` over width × height pixels (kRenderMinSide..
+    /// view::kMaxPictureSide each), `title` in the band on top. False, drawing nothing, for
+    /// any other size.
+    [[nodiscard]] bool draw(cairo_t* cr, int width, int height, const std::string& title) const {
+        if (width < kRenderMinSide || height < kRenderMinSide || width > view::kMaxPictureSide ||
+            height > view::kMaxPictureSide) {
+            return false;
+        }
+        const Layout l = layout(width, height);
+        cairo_save(cr);
+        view::setColour(cr, view::kBackgroundColour);
+        cairo_paint(cr);
+        drawTitle(cr, l, title);
+        view::drawArenaMap(cr, l.arena, l.fontSize);
+        drawPaths(cr, l);
+        drawKey(cr, l, width);
+        drawPlot(cr, l, width, height);
+        cairo_restore(cr);
+        return true;
     }
 
 private:
+    // The colour of the rank-th player in order of id (0 first).
+    [[nodiscard]] static view::Rgba colourOfRank(std::size_t rank) {
+        static constexpr std::array<view::Rgba, 12> kPalette{{
+            {255, 99, 71, 255},   {80, 180, 255, 255},  {255, 215, 0, 255},   {186, 104, 255, 255},
+            {80, 220, 120, 255},  {255, 140, 200, 255}, {0, 210, 210, 255},   {255, 160, 60, 255},
+            {170, 220, 60, 255},  {150, 150, 255, 255}, {120, 255, 200, 255}, {200, 130, 90, 255},
+        }};
+        if (rank < kPalette.size()) return kPalette[rank];
+        const double h = std::fmod(static_cast<double>(rank) * 0.618033988749895, 1.0) * 6.0;
+        const double s = 0.7, v = 1.0;
+        const double c = v * s;
+        const double x = c * (1.0 - std::abs(std::fmod(h, 2.0) - 1.0));
+        double r = 0, g = 0, b = 0;
+        switch (static_cast<int>(h)) {
+            case 0: r = c; g = x; break;
+            case 1: r = x; g = c; break;
+            case 2: g = c; b = x; break;
+            case 3: g = x; b = c; break;
+            case 4: r = x; b = c; break;
+            default: r = c; b = x; break;
+        }
+        const double m = v - c;
+        auto byte = [](double f) { return static_cast<std::uint8_t>(std::lround(std::clamp(f, 0.0, 1.0) * 255.0)); };
+        return {byte(r + m), byte(g + m), byte(b + m), 255};
+    }
+
     struct Point {
         float x;
         float y;
@@ -100,6 +167,7 @@ private:
         Point last{};            // the last position seen, kept or not
         bool alive = false;      // in the last frame seen
         bool seen = false;
+        std::uint64_t deaths = 0;
     };
     struct Marker {
         float x;
@@ -126,6 +194,7 @@ private:
         const Point at{static_cast<float>(p.x.get()), static_cast<float>(p.y.get())};
         if (t.seen && t.alive && !p.alive) {
             ++deaths_;
+            ++t.deaths;
             if (markers_.size() < kRenderMaxMarkers) markers_.push_back({at.x, at.y, id});
         }
         const bool jumped = !t.seen || std::hypot(at.x - t.last.x, at.y - t.last.y) > kJumpMetres;
@@ -166,56 +235,111 @@ private:
         }
     }
 
-    /// A colour per entity id, spread round the hue circle by the golden ratio.
-    static view::Rgba colourOf(tickwire::engine::EntityId id) {
-        const double h = std::fmod(static_cast<double>(id) * 0.618033988749895, 1.0) * 6.0;
-        const double s = 0.7, v = 1.0;
-        const double c = v * s;
-        const double x = c * (1.0 - std::abs(std::fmod(h, 2.0) - 1.0));
-        double r = 0, g = 0, b = 0;
-        switch (static_cast<int>(h)) {
-            case 0: r = c; g = x; break;
-            case 1: r = x; g = c; break;
-            case 2: g = c; b = x; break;
-            case 3: g = x; b = c; break;
-            case 4: r = x; b = c; break;
-            default: r = c; b = x; break;
-        }
-        const double m = v - c;
-        auto byte = [](double f) { return static_cast<std::uint8_t>(std::lround(std::clamp(f, 0.0, 1.0) * 255.0)); };
-        return {byte(r + m), byte(g + m), byte(b + m), 220};
+    static void line(cairo_t* cr, double x0, double y0, double x1, double y1, view::Rgba colour, double width) {
+        view::setColour(cr, colour);
+        cairo_set_line_width(cr, width);
+        cairo_move_to(cr, x0, y0);
+        cairo_line_to(cr, x1, y1);
+        cairo_stroke(cr);
     }
 
-    void drawTop(view::Canvas& top, const std::string& title) const {
-        view::drawArena(top, {});
-        const float thickness = std::max(1.0f, static_cast<float>(view::pixelsPerMetre(top)) * 0.08f);
+    // An X for a death, with a dark outline that keeps it readable over the paths.
+    static void cross(cairo_t* cr, double x, double y, double arm, double width) {
+        for (const auto& [colour, w] : {std::pair{view::Rgba{0, 0, 0, 255}, width + 2.0}, std::pair{view::Rgba{255, 255, 255, 255}, width}}) {
+            line(cr, x - arm, y - arm, x + arm, y + arm, colour, w);
+            line(cr, x - arm, y + arm, x + arm, y - arm, colour, w);
+        }
+    }
+
+    void drawTitle(cairo_t* cr, const Layout& l, const std::string& title) const {
+        char text[200];
+        const double seconds = seenFirst_ ? static_cast<double>(seenLast_ - *seenFirst_ + 1) / tickRate_ : 0.0;
+        std::snprintf(text, sizeof text, "ticks %u..%u (%.1f s at %u Hz), %zu players, %llu deaths",
+                      seenFirst_.value_or(firstTick_), seenFirst_ ? seenLast_ : lastTick_, seconds, tickRate_,
+                      tracks_.size(), static_cast<unsigned long long>(deaths_));
+        const double x = l.fontSize * 0.8;
+        view::drawText(cr, x, l.fontSize * 1.5, title, view::kTextColour, l.fontSize * 1.1, view::Align::Left, true);
+        view::drawText(cr, x, l.fontSize * 2.9, text, view::kDimTextColour, l.fontSize);
+    }
+
+    void drawPaths(cairo_t* cr, const Layout& l) const {
+        const view::ArenaFrame& f = l.arena;
+        if (!(f.scale > 0.0)) return;
+        cairo_save(cr);
+        cairo_rectangle(cr, f.left, f.top, f.right() - f.left, f.bottom() - f.top);
+        cairo_clip(cr);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        cairo_set_line_width(cr, std::max(1.5, f.scale * 0.12));
+        std::size_t rank = 0;
         for (const auto& [id, t] : tracks_) {
-            const view::Rgba colour = colourOf(id);
+            view::Rgba colour = colourOfRank(rank++);
+            colour.a = 210;  // where paths cross, both stay visible
+            view::setColour(cr, colour);
             for (const auto& seg : t.segments) {
-                for (std::size_t i = 1; i < seg.size(); ++i) {
-                    const auto [x0, y0] = view::worldToCanvas(top, seg[i - 1].x, seg[i - 1].y);
-                    const auto [x1, y1] = view::worldToCanvas(top, seg[i].x, seg[i].y);
-                    top.line(x0, y0, x1, y1, colour, thickness);
+                for (std::size_t i = 0; i < seg.size(); ++i) {
+                    const auto [x, y] = f.toPicture(seg[i].x, seg[i].y);
+                    if (i == 0) {
+                        cairo_move_to(cr, x, y);
+                    } else {
+                        cairo_line_to(cr, x, y);
+                    }
                 }
+                cairo_stroke(cr);
             }
         }
-        const float arm = std::max(3.0f, static_cast<float>(view::pixelsPerMetre(top)) * 0.3f);
-        // A dark outline keeps the white X readable over the paths.
+        const double arm = std::max(3.0, f.scale * 0.3);
+        const double width = std::max(1.2, f.scale * 0.08);
         for (const auto& m : markers_) {
-            const auto [x, y] = view::worldToCanvas(top, m.x, m.y);
-            top.line(x - arm, y - arm, x + arm, y + arm, view::Rgba{0, 0, 0, 255}, thickness + 2.0f);
-            top.line(x - arm, y + arm, x + arm, y - arm, view::Rgba{0, 0, 0, 255}, thickness + 2.0f);
-            top.line(x - arm, y - arm, x + arm, y + arm, view::Rgba{255, 255, 255, 255}, thickness);
-            top.line(x - arm, y + arm, x + arm, y - arm, view::Rgba{255, 255, 255, 255}, thickness);
+            const auto [x, y] = f.toPicture(m.x, m.y);
+            cross(cr, x, y, arm, width);
         }
-        char text[160];
-        std::snprintf(text, sizeof text, "ticks %u..%u  %zu players  %llu deaths", seenFirst_.value_or(firstTick_),
-                      seenFirst_ ? seenLast_ : lastTick_, tracks_.size(), static_cast<unsigned long long>(deaths_));
-        // On a panel: the title crosses the top wall, which is as light as the text.
-        const std::string lines = title + "\n" + text;
-        top.fillRect(4.0f, 4.0f, 12.0f + static_cast<float>(view::textWidth(lines, 2)),
-                     12.0f + static_cast<float>(view::textHeight(lines, 2)), view::kPanelColour);
-        top.text(8.0f, 8.0f, lines, view::kTextColour, 2);
+        cairo_restore(cr);
+    }
+
+    // Each id with its path colour and deaths, as many as fit; then "+N more".
+    void drawKey(cairo_t* cr, const Layout& l, int width) const {
+        const double fs = l.fontSize;
+        const double left = l.keyLeft + fs * 0.4, right = width - fs * 0.8;
+        const double lineHeight = fs * 1.45;
+        double y = l.titleBottom + fs * 0.6;
+        cairo_save(cr);
+        view::setColour(cr, view::kPanelColour);
+        cairo_rectangle(cr, l.keyLeft, l.titleBottom, width - l.keyLeft, l.plotTop - l.titleBottom - fs * 0.6);
+        cairo_fill(cr);
+        const double swatch = fs * 1.8;
+        const auto baseline = [&] { return y + fs * 1.05; };
+        view::drawText(cr, left, baseline(), "Key", view::kDimTextColour, fs, view::Align::Left, true);
+        y += lineHeight;
+        line(cr, left + 2, y + lineHeight / 2, left + swatch - 2, y + lineHeight / 2, view::Rgba{200, 200, 200, 255}, 2.0);
+        view::drawText(cr, left + swatch + fs * 0.5, baseline(), "a player's path", view::kTextColour, fs);
+        y += lineHeight;
+        cross(cr, left + swatch / 2, y + lineHeight / 2, fs * 0.35, 1.5);
+        view::drawText(cr, left + swatch + fs * 0.5, baseline(), "a death", view::kTextColour, fs);
+        y += lineHeight * 1.4;
+        view::drawText(cr, left, baseline(), "player id", view::kDimTextColour, fs, view::Align::Left, true);
+        view::drawText(cr, right, baseline(), "deaths", view::kDimTextColour, fs, view::Align::Right, true);
+        y += lineHeight;
+        const double bottom = l.plotTop - fs * 0.8;
+        const auto room = static_cast<std::size_t>(std::max(0.0, std::floor((bottom - y) / lineHeight)));
+        std::size_t shown = tracks_.size() <= room ? tracks_.size() : (room > 0 ? room - 1 : 0);
+        std::size_t rank = 0;
+        for (const auto& [id, t] : tracks_) {
+            if (rank >= shown) break;
+            line(cr, left + 2, y + lineHeight / 2, left + swatch - 2, y + lineHeight / 2, colourOfRank(rank++),
+                 std::max(3.0, fs * 0.3));
+            view::drawText(cr, left + swatch + fs * 0.5, baseline(), std::to_string(id), view::kTextColour, fs);
+            view::drawText(cr, right, baseline(), std::to_string(t.deaths), view::kTextColour, fs, view::Align::Right);
+            y += lineHeight;
+        }
+        if (shown < tracks_.size()) {
+            // Built by appending: g++ 12 warns falsely (-Wrestrict) about "+" + std::string at -O3.
+            std::string more = "+";
+            more += std::to_string(tracks_.size() - shown);
+            more += " more";
+            view::drawText(cr, left, baseline(), more, view::kDimTextColour, fs);
+        }
+        cairo_restore(cr);
     }
 
     /// 1, 2 or 5 × 10^k, the smallest at or above `v` (1 for nothing to show).
@@ -236,15 +360,17 @@ private:
         return text;
     }
 
-    void drawPlot(view::Canvas& canvas, int top, int height) const {
-        static constexpr view::Rgba kAxis{150, 150, 160, 255};
+    void drawPlot(cairo_t* cr, const Layout& l, int width, int height) const {
+        static constexpr view::Rgba kAxis{150, 154, 166, 255};
         static constexpr view::Rgba kBandwidth{255, 170, 60, 255};
         static constexpr view::Rgba kEntities{90, 200, 255, 255};
-        const int width = canvas.width();
-        const float left = 70.0f, right = static_cast<float>(width) - 70.0f;
-        const float y0 = static_cast<float>(top) + 22.0f, y1 = static_cast<float>(top + height) - 26.0f;
-        canvas.fillRect(0.0f, static_cast<float>(top), static_cast<float>(width), static_cast<float>(top + height),
-                        view::Rgba{18, 20, 26, 255});
+        const double fs = l.fontSize;
+        const double left = fs * 5.0, right = width - fs * 5.0;
+        const double y0 = l.plotTop + fs * 2.2, y1 = height - fs * 3.0;
+        cairo_save(cr);
+        view::setColour(cr, view::Rgba{18, 20, 26, 255});
+        cairo_rectangle(cr, 0, l.plotTop, width, height - l.plotTop);
+        cairo_fill(cr);
         const double seconds = bucketTicks_ * static_cast<double>(buckets_.size()) / tickRate_;
         const double bucketSeconds = bucketTicks_ / tickRate_;
         std::vector<std::optional<double>> rate(buckets_.size()), count(buckets_.size());
@@ -261,55 +387,60 @@ private:
         const double rateStep = niceCeiling(maxRate / 4.0), countStep = niceCeiling(maxCount / 4.0);
         const double rateTop = 4.0 * rateStep, countTop = 4.0 * countStep;
         // Axes: time along the bottom, kbit/s on the left, entities on the right.
-        canvas.line(left, y1, right, y1, kAxis);
-        canvas.line(left, y0, left, y1, kBandwidth);
-        canvas.line(right, y0, right, y1, kEntities);
-        canvas.text(left, static_cast<float>(top) + 6.0f, "ENCODED FRAMES KBIT/S", kBandwidth);
-        const std::string countLabel = "ENTITIES";
-        canvas.text(right - static_cast<float>(view::textWidth(countLabel)), static_cast<float>(top) + 6.0f, countLabel,
-                    kEntities);
+        for (int i = 1; i <= 4; ++i) {
+            const double y = y1 - (y1 - y0) * i / 4.0;
+            line(cr, left, y, right, y, view::Rgba{34, 38, 46, 255}, 1.0);
+        }
+        line(cr, left, y1, right, y1, kAxis, 1.0);
+        line(cr, left, y0, left, y1, kBandwidth, 1.0);
+        line(cr, right, y0, right, y1, kEntities, 1.0);
+        view::drawText(cr, left, l.plotTop + fs * 1.3, "encoded frames, kbit/s", kBandwidth, fs, view::Align::Left, true);
+        view::drawText(cr, right, l.plotTop + fs * 1.3, "entities", kEntities, fs, view::Align::Right, true);
         for (int i = 0; i <= 4; ++i) {
-            const float y = y1 - (y1 - y0) * static_cast<float>(i) / 4.0f;
-            const std::string r = number(rateStep * i, rateStep);
-            canvas.text(left - 6.0f - static_cast<float>(view::textWidth(r)), y - 3.0f, r, kBandwidth);
-            canvas.text(right + 6.0f, y - 3.0f, number(countStep * i, countStep), kEntities);
-            canvas.line(left - 3.0f, y, left, y, kBandwidth);
-            canvas.line(right, y, right + 3.0f, y, kEntities);
+            const double y = y1 - (y1 - y0) * i / 4.0;
+            view::drawText(cr, left - fs * 0.5, y + fs * 0.35, number(rateStep * i, rateStep), kBandwidth, fs,
+                           view::Align::Right);
+            view::drawText(cr, right + fs * 0.5, y + fs * 0.35, number(countStep * i, countStep), kEntities, fs);
+            line(cr, left - fs * 0.3, y, left, y, kBandwidth, 1.0);
+            line(cr, right, y, right + fs * 0.3, y, kEntities, 1.0);
         }
         const double step = niceCeiling(seconds / 8.0);
         for (double s = 0; s <= seconds + 1e-9 && step > 0; s += step) {
-            const float x = left + (right - left) * static_cast<float>(s / seconds);
-            canvas.line(x, y1, x, y1 + 3.0f, kAxis);
-            const std::string label = number(s, step);
-            canvas.text(x - static_cast<float>(view::textWidth(label)) / 2.0f, y1 + 6.0f, label, kAxis);
+            const double x = left + (right - left) * (s / seconds);
+            line(cr, x, y1, x, y1 + fs * 0.3, kAxis, 1.0);
+            view::drawText(cr, x, y1 + fs * 1.4, number(s, step), kAxis, fs, view::Align::Centre);
         }
-        canvas.text(right - static_cast<float>(view::textWidth("TIME S")), y1 + 15.0f, "TIME S", kAxis);
+        view::drawText(cr, (left + right) / 2.0, y1 + fs * 2.7, "time since the first tick drawn, s", kAxis, fs,
+                       view::Align::Centre);
         auto series = [&](const std::vector<std::optional<double>>& v, double vTop, view::Rgba colour) {
-            // The previous point as a flag and two floats: an std::optional here draws a
-            // false -Wmaybe-uninitialized from g++ 12 at -Os.
+            view::setColour(cr, colour);
+            cairo_set_line_width(cr, 2.0);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+            // The previous point as a flag: an std::optional here draws a false
+            // -Wmaybe-uninitialized from g++ 12 at -Os.
             bool hasPrevious = false;
-            float previousX = 0.0f;
-            float previousY = 0.0f;
             for (std::size_t i = 0; i < v.size(); ++i) {
                 if (!v[i]) {
+                    if (hasPrevious) cairo_stroke(cr);
                     hasPrevious = false;  // no frame here: a gap, not a drop to zero
                     continue;
                 }
-                const float x = left + (right - left) * static_cast<float>((static_cast<double>(i) + 0.5) /
-                                                                          static_cast<double>(v.size()));
-                const float y = y1 - (y1 - y0) * static_cast<float>(*v[i] / vTop);
+                const double x = left + (right - left) * ((static_cast<double>(i) + 0.5) / static_cast<double>(v.size()));
+                const double y = y1 - (y1 - y0) * (*v[i] / vTop);
                 if (hasPrevious) {
-                    canvas.line(previousX, previousY, x, y, colour, 2.0f);
+                    cairo_line_to(cr, x, y);
                 } else {
-                    canvas.fillCircle(x, y, 1.5f, colour);
+                    cairo_move_to(cr, x, y);
+                    cairo_arc(cr, x, y, 1.5, 0.0, 2.0 * std::numbers::pi);
+                    cairo_move_to(cr, x, y);
                 }
                 hasPrevious = true;
-                previousX = x;
-                previousY = y;
             }
+            if (hasPrevious) cairo_stroke(cr);
         };
         series(count, countTop, kEntities);
         series(rate, rateTop, kBandwidth);
+        cairo_restore(cr);
     }
 
     std::uint32_t tickRate_;

@@ -57,6 +57,11 @@ echo "$last" | grep -q '"disconnects":0,' || fail "a bot was disconnected: $last
 grep -q "network: rtt [0-9.]* ms mean, loss [0-9.]* % in, [0-9.]* kbit/s in and [0-9.]* kbit/s out per bot" \
   "$work/client.out" || fail "the summary gives no loss or no kbit/s: $(cat "$work/client.out")"
 [ "$(head -c 8 "$work/shot.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "the screenshot is not a PNG"
+# IHDR: the default 1024 (0x400) x 768 (0x300), and compressed far below the raw 3 MiB.
+[ "$(head -c 24 "$work/shot.png" | tail -c 8 | od -An -tx1 | tr -d ' \n')" = "0000040000000300" ] ||
+  fail "the screenshot is not 1024x768"
+[ "$(stat -c %s "$work/shot.png")" -lt $((1024 * 768 * 4 / 10)) ] ||
+  fail "the screenshot is $(stat -c %s "$work/shot.png") bytes: not compressed"
 
 # A bot beyond --max-players is turned away, and the client says so with its exit code.
 if "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 9 --seconds 3 >"$work/full.out" 2>&1; then

@@ -12,7 +12,7 @@
 #include "arena_recorder.hpp"
 #include "arena_render.hpp"
 #include "arena_tool.hpp"
-#include "view/canvas.hpp"
+#include "view/picture.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <tickwire/engine/replay.hpp>
@@ -24,11 +24,15 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 using namespace tickwire;
@@ -275,7 +279,7 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     CHECK(match->snapshotRate == match->tickRate);
 }
 
-TEST_CASE("a render is a PNG of the requested size showing more than one colour") {
+TEST_CASE("a render shows each player's path in its key colour, beside a key, and saves as a compressed PNG or SVG") {
     const MatchRun& run = matchRun();
     std::string why;
     auto reader = Reader::open(run.recording, arena::kReplayGame, &why);
@@ -287,35 +291,106 @@ TEST_CASE("a render is a PNG of the requested size showing more than one colour"
         for (std::size_t f = 0; f < chunk->frames.size(); ++f) render.addFrame(chunk->frames[f], chunk->frameBytes[f]);
     }
     CHECK(render.frames() == run.serverWorlds.size());
-    auto canvas = render.draw(640, 560, "server.twr");
-    REQUIRE(canvas);
-    CHECK(canvas->width() == 640);
-    CHECK(canvas->height() == 560);
+    auto picture = arena::view::Picture::create(800, 700);
+    REQUIRE(picture);
+    bool drawn = false;
+    picture->draw([&](cairo_t* cr) { drawn = render.draw(cr, 800, 700, "server.twr"); });
+    REQUIRE(drawn);
+    picture->draw([&](cairo_t* cr) { CHECK_FALSE(render.draw(cr, 100, 560, "too narrow")); });
+
+    // Where each player stood halfway through, its path passes in the colour its id has in
+    // the key (paths keep a point every 0.2 m, so look within 0.3 m), and the key shows
+    // that colour too.
+    const auto l = arena::ReplayRender::layout(800, 700);
+    auto close = [](arena::view::Rgba a, arena::view::Rgba b) {
+        return std::abs(a.r - b.r) <= 40 && std::abs(a.g - b.g) <= 40 && std::abs(a.b - b.b) <= 40;
+    };
+    std::size_t players = 0, onPath = 0;
+    for (const auto& e : run.serverWorlds[run.serverWorlds.size() / 2].entities) {
+        const auto* p = std::get_if<arena::Player>(&e.state);
+        if (!p || !p->alive) continue;
+        ++players;
+        const auto colour = render.pathColour(e.id);
+        const auto [x, y] = l.arena.toPicture(p->x.get(), p->y.get());
+        bool here = false;
+        const int reach = static_cast<int>(std::ceil(0.3 * l.arena.scale));
+        for (int dy = -reach; dy <= reach; ++dy) {
+            for (int dx = -reach; dx <= reach; ++dx) {
+                here = here || close(picture->pixel(static_cast<int>(x) + dx, static_cast<int>(y) + dy), colour);
+            }
+        }
+        onPath += here ? 1u : 0u;
+        bool inKey = false;
+        for (int ky = static_cast<int>(l.titleBottom); ky < static_cast<int>(l.plotTop) && !inKey; ++ky) {
+            for (int kx = static_cast<int>(l.keyLeft); kx < 800 && !inKey; ++kx) {
+                const auto k = picture->pixel(kx, ky);
+                inKey = k.r == colour.r && k.g == colour.g && k.b == colour.b;
+            }
+        }
+        CAPTURE(e.id);
+        CHECK(inKey);
+    }
+    CHECK(players > 0u);
+    CHECK(onPath * 4 >= players * 3);  // a death marker or a respawn may hide the odd one
+
+    // The plot below has its two series.
     std::map<std::uint32_t, std::size_t> colours;
-    for (int y = 0; y < canvas->height(); y += 2) {
-        for (int x = 0; x < canvas->width(); x += 2) {
-            const auto p = canvas->pixel(x, y);
+    for (int y = static_cast<int>(l.plotTop); y < 700; ++y) {
+        for (int x = 0; x < 800; ++x) {
+            const auto p = picture->pixel(x, y);
             ++colours[(std::uint32_t{p.r} << 16) | (std::uint32_t{p.g} << 8) | p.b];
         }
     }
     CHECK(colours.size() > 5);
-    CHECK(!render.draw(100, 560, "too narrow"));
 
     const std::string png = scratch().file("render.png");
-    REQUIRE_MESSAGE(arena::view::writePng(*canvas, png, &why), why);
-    std::ifstream in(png, std::ios::binary);
-    std::array<unsigned char, 24> head{};
-    in.read(reinterpret_cast<char*>(head.data()), head.size());
-    REQUIRE(in.gcount() == 24);
-    const std::array<unsigned char, 8> signature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    CHECK(std::equal(signature.begin(), signature.end(), head.begin()));
-    CHECK(std::string(head.begin() + 12, head.begin() + 16) == "IHDR");
-    auto be32 = [&](std::size_t at) {
-        return (std::uint32_t{head[at]} << 24) | (std::uint32_t{head[at + 1]} << 16) | (std::uint32_t{head[at + 2]} << 8) |
-               head[at + 3];
-    };
-    CHECK(be32(16) == 640);
-    CHECK(be32(20) == 560);
+    auto draw = [&](cairo_t* cr) { (void)render.draw(cr, 800, 700, "server.twr"); };
+    REQUIRE_MESSAGE(arena::view::savePicture(png, 800, 700, draw, &why), why);
+    cairo_surface_t* back = cairo_image_surface_create_from_png(png.c_str());
+    REQUIRE(cairo_surface_status(back) == CAIRO_STATUS_SUCCESS);
+    CHECK(cairo_image_surface_get_width(back) == 800);
+    CHECK(cairo_image_surface_get_height(back) == 700);
+    cairo_surface_destroy(back);
+    CHECK(std::filesystem::file_size(png) < 800u * 700u * 4u / 10u);
+
+    const std::string svg = scratch().file("render.svg");
+    REQUIRE_MESSAGE(arena::view::savePicture(svg, 800, 700, draw, &why), why);
+    std::ifstream in(svg);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    CHECK(text.rfind("<?xml", 0) == 0);
+    CHECK(text.find("<svg") != std::string::npos);
+    CHECK(text.find("</svg>") != std::string::npos);
+}
+
+TEST_CASE("a render of many players gives the first twelve twelve colours and draws them all") {
+    arena::ReplayRender render(60, 0, 119);
+    constexpr std::uint32_t kPlayers = 3000;
+    for (std::uint32_t tick = 0; tick < 120; ++tick) {
+        World world;
+        world.tick = tick;
+        for (std::uint32_t id = 1; id <= kPlayers; ++id) {
+            arena::Player p;
+            p.x.set(1.0 + (id % 38) + tick * 0.05);
+            p.y.set(1.0 + (id / 38) % 28);
+            world.set(id, p);
+        }
+        render.addFrame(world, 100);
+    }
+    std::map<std::uint32_t, int> distinct;
+    for (std::uint32_t id = 1; id <= 12; ++id) {
+        const auto c = render.pathColour(id);
+        CHECK(c.a == 255);
+        ++distinct[(std::uint32_t{c.r} << 16) | (std::uint32_t{c.g} << 8) | c.b];
+    }
+    CHECK(distinct.size() == 12u);
+    auto picture = arena::view::Picture::create(640, 560);
+    REQUIRE(picture);
+    bool drawn = false;
+    const auto started = std::chrono::steady_clock::now();
+    picture->draw([&](cairo_t* cr) { drawn = render.draw(cr, 640, 560, "crowd.twr"); });
+    CHECK(drawn);
+    // Thousands of players draw in well under a second (no work per pair of players).
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 }
 
 TEST_CASE("a recorder that fails says so once, records nothing more, and leaves a readable file") {

@@ -121,6 +121,13 @@ status=0
 # IHDR: width 1200 (0x4b0) and height 1100 (0x44c), big-endian.
 [ "$(head -c 24 "$work/match.png" | tail -c 8 | od -An -tx1 | tr -d ' \n')" = "000004b00000044c" ] ||
   fail "render's PNG is not 1200x1100"
+# Compressed: a tenth of the raw pixels is already generous.
+[ "$(stat -c %s "$work/match.png")" -lt $((1200 * 1100 * 4 / 10)) ] ||
+  fail "render's PNG is $(stat -c %s "$work/match.png") bytes: not compressed"
+# A name ending in .svg: the same picture as an SVG document.
+"$replay" render "$work/match.twr" --out "$work/match.svg" >/dev/null || fail "render to SVG failed"
+head -c 5 "$work/match.svg" | grep -q '^<?xml' || fail "render's SVG does not start with <?xml"
+grep -q '<svg' "$work/match.svg" || fail "render's SVG has no <svg element"
 
 # Cut one byte short of the end of the last chunk (index: 8 + 36 per chunk + 4, trailer 12).
 size=$(stat -c %s "$work/match.twr")

@@ -6,7 +6,7 @@
 //   tickwire-replay info match.twr
 //   tickwire-replay verify match.twr
 //   tickwire-replay dump match.twr --from 600 --to 660 --json
-//   tickwire-replay render match.twr --out match.png
+//   tickwire-replay render match.twr --out match.png      (or match.svg)
 //   tickwire-replay play match.twr --port 40001 --key server.key --speed 2
 //
 // Every file is untrusted: a damaged one is read up to its first bad chunk, and anything
@@ -22,7 +22,7 @@
 #include "arena_recorder.hpp"
 #include "arena_render.hpp"
 #include "arena_tool.hpp"
-#include "view/canvas.hpp"
+#include "view/picture.hpp"
 
 #include <tickwire/engine/replay.hpp>
 #include <tickwire/net/address.hpp>
@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <deque>
 #include <exception>
@@ -469,10 +470,12 @@ int runRender(const RenderOptions& o) {
     if (code == kExitOk && damagedBefore(*reader, o.to)) {
         code = say(kExitDamaged, "the file is damaged: " + reader->verification().problem + "; drawing the ticks before it");
     }
-    auto canvas = render.draw(o.width, o.height, o.file);
-    if (!canvas) return say(kExitUnusable, "cannot make a canvas of " + std::to_string(o.width) + "x" + std::to_string(o.height));
     std::string why;
-    if (!arena::view::writePng(*canvas, o.out, &why)) return say(kExitDamaged, "cannot write the picture: " + why);
+    // The file's name is title enough; the directories it sat in mean nothing in a picture.
+    const std::string title = std::filesystem::path(o.file).filename().string();
+    const bool saved = arena::view::savePicture(
+        o.out, o.width, o.height, [&](cairo_t* cr) { (void)render.draw(cr, o.width, o.height, title); }, &why);
+    if (!saved) return say(kExitDamaged, "cannot write the picture: " + why);
     std::cout << "wrote " << o.out << " (" << o.width << "x" << o.height << ", " << count(render.frames(), "tick") << ", "
               << count(render.deaths(), "death") << ")\n";
     return code;
@@ -728,17 +731,20 @@ int main(int argc, char** argv) {
         ->type_name("N")->check(cli::range<std::size_t>(1, 256))->capture_default_str();
 
     RenderOptions render;
-    auto* renderCommand = app.add_subcommand("render", "Draw a replay as a PNG: paths, deaths, bandwidth, entities.");
-    renderCommand->footer("On top, the arena with each player's path in its own colour and an X where a\n"
-                          "player died; below, encoded frame bytes per second and entities over time.");
+    auto* renderCommand = app.add_subcommand("render", "Draw a replay as a PNG or SVG: paths, deaths, bandwidth, entities.");
+    renderCommand->footer("The arena (axes in metres) with each player's path in its own colour and an X\n"
+                          "where a player died, a key of player ids and their colours beside it; below,\n"
+                          "encoded frames in kbit/s and entities over time. An --out ending in .svg\n"
+                          "writes SVG, any other a PNG.");
     renderCommand->add_option("FILE", render.file, "Replay file")->required();
-    renderCommand->add_option("--out", render.out, "PNG file to write")->required()->type_name("FILE.png");
+    renderCommand->add_option("--out", render.out, "Picture to write: SVG if it ends in .svg, else PNG")
+        ->required()->type_name("FILE.png");
     renderCommand->add_option("--from", render.from, "First tick to draw")->type_name("TICK");
     renderCommand->add_option("--to", render.to, "Last tick to draw")->type_name("TICK");
     renderCommand->add_option("--width", render.width, "Picture width, pixels")
-        ->type_name("PX")->check(cli::range<int>(arena::kRenderMinSide, arena::view::kMaxCanvasSide))->capture_default_str();
+        ->type_name("PX")->check(cli::range<int>(arena::kRenderMinSide, arena::view::kMaxPictureSide))->capture_default_str();
     renderCommand->add_option("--height", render.height, "Picture height, pixels")
-        ->type_name("PX")->check(cli::range<int>(arena::kRenderMinSide, arena::view::kMaxCanvasSide))->capture_default_str();
+        ->type_name("PX")->check(cli::range<int>(arena::kRenderMinSide, arena::view::kMaxPictureSide))->capture_default_str();
 
     if (auto code = cli::parse(app, argc, argv)) return *code;
     try {

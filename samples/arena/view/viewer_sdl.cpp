@@ -84,9 +84,9 @@ std::unique_ptr<SdlViewer> SdlViewer::open(int width, int height, const std::str
         if (error) *error = std::move(why);
         return nullptr;
     };
-    if (width < 1 || height < 1 || width > kMaxCanvasSide || height > kMaxCanvasSide) {
+    if (width < 1 || height < 1 || width > kMaxPictureSide || height > kMaxPictureSide) {
         return fail("cannot open a viewer of " + std::to_string(width) + " x " + std::to_string(height) +
-                    " pixels: each side must be 1.." + std::to_string(kMaxCanvasSide));
+                    " pixels: each side must be 1.." + std::to_string(kMaxPictureSide));
     }
     SDL_SetMainReady();
     auto impl = std::make_unique<Impl>();
@@ -133,28 +133,29 @@ std::pair<int, int> SdlViewer::outputSize() const noexcept {
     return {w, h};
 }
 
-void SdlViewer::present(const Canvas& canvas) {
+void SdlViewer::present(const Picture& picture) {
     Impl& s = *impl_;
     s.lastError.clear();
-    if (canvas.empty()) {
+    if (picture.empty()) {
         s.textureWidth = 0;
         s.textureHeight = 0;
     } else {
-        if (!s.texture || s.textureWidth != canvas.width() || s.textureHeight != canvas.height()) {
+        if (!s.texture || s.textureWidth != picture.width() || s.textureHeight != picture.height()) {
             if (s.texture) SDL_DestroyTexture(s.texture);
             s.textureWidth = 0;
             s.textureHeight = 0;
-            // RGBA32 names the byte order r, g, b, a in memory: the canvas's own layout.
-            s.texture = SDL_CreateTexture(s.renderer, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING,
-                                          canvas.width(), canvas.height());
+            // ARGB8888 is one native-endian 32-bit word per pixel, alpha on top: cairo's
+            // ARGB32. The frames are opaque, so cairo's premultiplied colours are the colours.
+            s.texture = SDL_CreateTexture(s.renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
+                                          picture.width(), picture.height());
             if (!s.texture) {
                 s.lastError = std::string("cannot create a texture for the frame: ") + SDL_GetError();
                 return;
             }
-            s.textureWidth = canvas.width();
-            s.textureHeight = canvas.height();
+            s.textureWidth = picture.width();
+            s.textureHeight = picture.height();
         }
-        if (SDL_UpdateTexture(s.texture, nullptr, canvas.pixels().data(), canvas.width() * 4) != 0) {
+        if (SDL_UpdateTexture(s.texture, nullptr, picture.data(), picture.stride()) != 0) {
             s.lastError = std::string("cannot upload the frame: ") + SDL_GetError();
             return;
         }
@@ -164,7 +165,7 @@ void SdlViewer::present(const Canvas& canvas) {
     s.presented = true;
 }
 
-bool SdlViewer::readBack(Canvas& out) {
+bool SdlViewer::readBack(Picture& out) {
     Impl& s = *impl_;
     s.lastError.clear();
     if (!s.presented) {
@@ -172,18 +173,19 @@ bool SdlViewer::readBack(Canvas& out) {
         return false;
     }
     const auto [w, h] = outputSize();
-    auto canvas = Canvas::create(w, h);
-    if (!canvas) {
+    auto picture = Picture::create(w, h);
+    if (!picture) {
         s.lastError = "cannot read back: the window's output size " + std::to_string(w) + " x " + std::to_string(h) +
-                      " is not a valid canvas size";
+                      " is not a valid picture size";
         return false;
     }
     if (!s.draw()) return false;
-    if (SDL_RenderReadPixels(s.renderer, nullptr, SDL_PIXELFORMAT_RGBA32, canvas->data(), w * 4) != 0) {
+    if (SDL_RenderReadPixels(s.renderer, nullptr, SDL_PIXELFORMAT_ARGB8888, picture->mutableData(), picture->stride()) != 0) {
         s.lastError = std::string("cannot read back the frame: ") + SDL_GetError();
         return false;
     }
-    out = std::move(*canvas);
+    picture->markDirty();
+    out = std::move(*picture);
     return true;
 }
 

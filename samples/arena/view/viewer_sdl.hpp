@@ -1,6 +1,6 @@
 #pragma once
 /// \file viewer_sdl.hpp
-/// A window that shows Canvas frames, through SDL2. Built only when SDL2 is found (meson
+/// A window that shows Picture frames (drawn with cairo), through SDL2. Built only when SDL2 is found (meson
 /// option `viewer`); link `arena_sdl_dep`. The header names no SDL type, so any code may
 /// include it without SDL's headers on its include path.
 ///
@@ -10,18 +10,18 @@
 ///     std::string why;
 ///     auto viewer = arena::view::SdlViewer::open(960, 720, "arena", &why);
 ///     if (!viewer) return fail(why);
-///     auto canvas = arena::view::Canvas::create(960, 720);
+///     auto frame = arena::view::Picture::create(960, 720);
 ///     while (viewer->pump()) {
 ///         model.ghost = viewer->ghostToggled() ? serverPosition : std::nullopt;
-///         arena::view::drawArena(*canvas, model);
-///         viewer->present(*canvas);
+///         frame->draw([&](cairo_t* cr) { arena::view::drawArena(cr, 960, 720, model); });
+///         viewer->present(*frame);
 ///     }
 ///
 /// Not thread-safe: like SDL's video functions, call it from one thread (the main thread on
 /// platforms that require it). Meant as one viewer per program: pump() drains SDL's whole event
 /// queue, so a second viewer would not see its own events.
 
-#include "view/canvas.hpp"
+#include "view/picture.hpp"
 
 #include <memory>
 #include <string>
@@ -30,11 +30,11 @@
 namespace arena::view {
 
 /// One SDL window with a renderer and a streaming texture the size of the last presented
-/// canvas. Owns them; closing happens in the destructor. Not copyable, not movable (held by
+/// picture. Owns them; closing happens in the destructor. Not copyable, not movable (held by
 /// unique_ptr).
 class SdlViewer {
 public:
-    /// Opens a window of `width` × `height` pixels (each 1..kMaxCanvasSide) titled `title`.
+    /// Opens a window of `width` × `height` pixels (each 1..kMaxPictureSide) titled `title`.
     /// nullptr on failure, with `error` (when given) set to a one-line English description
     /// (invalid size, SDL video could not start, no window, no renderer) including SDL's own
     /// message.
@@ -52,19 +52,19 @@ public:
     /// The arena client shows the ghost while it is true.
     [[nodiscard]] bool ghostToggled() const noexcept;
     /// Size of the window's drawable area in pixels (which may differ from the window size on
-    /// high-density displays): the canvas size that presents 1:1.
+    /// high-density displays): the picture size that presents 1:1.
     [[nodiscard]] std::pair<int, int> outputSize() const noexcept;
 
-    /// Shows `canvas`: uploads it to the streaming texture (recreated when the canvas size
+    /// Shows `picture`: uploads its pixels to the streaming texture (recreated when the size
     /// changes), scales it to fit the window keeping its aspect (black bars around) and
-    /// presents. An empty canvas presents a black frame. On failure the window keeps its
+    /// presents. An empty picture presents a black frame. On failure the window keeps its
     /// previous frame and lastError() says why.
-    void present(const Canvas& canvas);
+    void present(const Picture& picture);
     /// Reads back, at outputSize(), the pixels of the last presented frame into `out` (which
     /// is replaced). It draws that frame again into the renderer's target and reads it
     /// (SDL_RenderReadPixels), since what a renderer's back buffer holds after presenting is
     /// undefined. False when nothing was presented yet or SDL fails (see lastError()).
-    [[nodiscard]] bool readBack(Canvas& out);
+    [[nodiscard]] bool readBack(Picture& out);
 
     /// Why the latest present() or readBack() call failed, in English with SDL's message;
     /// empty when it succeeded (or neither was called yet).
