@@ -87,7 +87,8 @@ target_link_libraries(game PRIVATE tickwire::net tickwire::engine)
 set_target_properties(game PROPERTIES CXX_STANDARD 20 CXX_STANDARD_REQUIRED ON)
 target_compile_options(game PRIVATE -Wall -Wextra -Werror)
 CMAKE
-cmake -S "$work/cmake-game" -B "$work/cmake-game/build" -DCMAKE_PREFIX_PATH="$work/root$real_prefix" >/dev/null ||
+# Ninja, which tickwire's own build already needs (a fresh machine may have no make).
+cmake -G Ninja -S "$work/cmake-game" -B "$work/cmake-game/build" -DCMAKE_PREFIX_PATH="$work/root$real_prefix" >/dev/null ||
   fail "cmake could not configure against the installed tickwire"
 cmake --build "$work/cmake-game/build" >/dev/null || fail "the CMake game did not build"
 "$work/cmake-game/build/game" | grep -q 'listening on 127.0.0.1:' || fail "the CMake game does not run"
