@@ -92,6 +92,7 @@ test_all() {
     configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      LSAN_OPTIONS=suppressions="$here/tests/lsan.supp" \
       run_tests build-asan --no-suite packaging --no-suite bench --no-suite soak
     # Every parser that bytes from the network or a file reach, fuzzed briefly; every past
     # finding replayed. The long runs (tools/fuzz.sh, 10 minutes a target) are not CI's.
