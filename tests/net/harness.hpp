@@ -116,13 +116,9 @@ public:
 
     /// One datagram if any arrives within timeoutMs.
     std::optional<std::vector<std::uint8_t>> receive(int timeoutMs) const {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, timeoutMs) <= 0) return std::nullopt;
-        std::vector<std::uint8_t> buf(2048);
-        const auto n = ::recv(fd_, buf.data(), buf.size(), 0);
-        if (n < 0) return std::nullopt;
-        buf.resize(static_cast<std::size_t>(n));
-        return buf;
+        auto got = receiveFrom(timeoutMs);
+        if (!got) return std::nullopt;
+        return std::move(got->first);
     }
 
     /// One datagram and its sender if any arrives within timeoutMs.
