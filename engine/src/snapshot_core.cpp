@@ -38,14 +38,17 @@ std::uint32_t bitCost16(std::uint32_t probabilityOfBit) noexcept {
     return table[std::min<std::uint32_t>(probabilityOfBit >> 4, 256)];
 }
 
-/// Adaptive models of one field of one entity type.
+/// Adaptive models of one field of one entity type. Its size-class tree is in
+/// Models::sizes (sized by the field's width).
 struct FieldModels {
-    std::array<BitModel, 18> differs{};    // [previous field differed 0/1][own history 0..2][own last surprise 0..2]
-    std::array<BitModel, 27> sign{};       // [sign of this field in the previous entity coded 0/1/none][own last move 0/+/-]
-                                           // [sign of its own last surprise none/+/-]
-    std::array<BitModel, 32 * 64> size{};  // [neighbour class 0..3][own last surprise 0..3][own motion 0..1][tree node]
-    std::array<BitModel, 65> mantissa{};   // [size class]
+    std::array<BitModel, 18> differs{};   // [previous field differed 0/1][own history 0..2][own last surprise 0..2]
+    std::array<BitModel, 27> sign{};      // [sign of this field in the previous entity coded 0/1/none][own last move 0/+/-]
+                                          // [sign of its own last surprise none/+/-]
+    std::array<BitModel, 65> mantissa{};  // [size class]
 };
+
+/// Contexts of a field's size-class tree: [neighbour class 0..3][own last surprise 0..3][own motion 0..1].
+inline constexpr std::uint32_t kSizeContexts = 32;
 
 /// Every adaptive model of a packet, and the predictor scores. A chained packet starts
 /// from those its baseline's packet ended with.
@@ -55,6 +58,10 @@ struct Models {
     std::array<BitModel, 64> count{};
     std::array<BitModel, 64> gap{};
     std::vector<std::vector<FieldModels>> fields;                     // [type][field]
+    // Every field's size-class tree, [type][field][context][tree node]: kSizeContexts <<
+    // depth models each, where depth is the bits of the field's largest size class. A
+    // chained packet copies its baseline's models, and these are most of them.
+    std::vector<BitModel> sizes;
     std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores1;  // [type][field x speed][candidate]: one baseline of history
     std::vector<std::vector<std::array<std::uint32_t, kCandidateCount>>> scores2;  // [type][field x speed][candidate]: two baselines
 };
@@ -306,7 +313,14 @@ public:
             fresh_.scores1.emplace_back(t.size() * kSpeedBuckets, std::array<std::uint32_t, kCandidateCount>{});
             fresh_.scores2.emplace_back(t.size() * kSpeedBuckets, std::array<std::uint32_t, kCandidateCount>{});
             treeDepth_.emplace_back();
-            for (const auto& f : t) treeDepth_.back().push_back(bitsFor(f.bits - 1u));
+            sizeBase_.emplace_back();
+            for (const auto& f : t) {
+                // Size classes 1..bits, coded as class - 1 in `depth` bits (at most 6).
+                const unsigned depth = std::min<unsigned>(bitsFor(f.bits <= 1 ? 0u : f.bits - 1u), 6);
+                treeDepth_.back().push_back(depth);
+                sizeBase_.back().push_back(static_cast<std::uint32_t>(fresh_.sizes.size()));
+                fresh_.sizes.resize(fresh_.sizes.size() + (kSizeContexts << depth));
+            }
         }
         typeBits_ = schema_.size() <= 1 ? 0u : bitsFor(schema_.size() - 1);
     }
@@ -319,6 +333,7 @@ public:
     std::vector<std::vector<FieldInfo>> schema_;
     std::vector<TypeLayout> layouts_;
     std::vector<std::vector<unsigned>> treeDepth_;
+    std::vector<std::vector<std::uint32_t>> sizeBase_;  // [type][field]: where its tree starts in Models::sizes
     Models fresh_;
     unsigned typeBits_ = 0;
 };
@@ -405,7 +420,7 @@ struct Neighbours {
 /// 1 (the field did not move last interval) or 2 (it did); `motion` the size bucket of that
 /// move. Returns whether it differed.
 template <class Ops>
-bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::uint8_t& lastClass,
+bool codeField(Ops& ops, FieldModels& fm, BitModel* sizeTree, unsigned width, unsigned depth, std::uint8_t& lastClass,
                std::uint8_t& lastSign, std::uint8_t& entityClass, bool prevDiffered, unsigned history, unsigned motion, unsigned direction,
                std::uint8_t own, std::uint64_t& value, std::uint64_t prediction) {
     // What this field's own last residual was: none, small or larger, and its sign. A
@@ -433,12 +448,12 @@ bool codeField(Ops& ops, FieldModels& fm, unsigned width, unsigned depth, std::u
     unsigned cls = Ops::kDecoding ? 0u : static_cast<unsigned>(std::bit_width(magnitude));  // 1..width
     const unsigned near = std::max(lastClass, entityClass);
     const unsigned neighbour = near == 0 ? 0u : (near <= 3 ? 1u : (near <= 7 ? 2u : 3u));
-    BitModel* tree = &fm.size[(neighbour * 8 + motion) * 64];
+    BitModel* tree = sizeTree + ((neighbour * 8 + motion) << depth);
     unsigned node = 1;
     unsigned clsMinus1 = cls - 1;
     for (unsigned i = depth; i-- > 0;) {
         unsigned b = Ops::kDecoding ? 0u : ((clsMinus1 >> i) & 1u);
-        ops.bit(tree[node & 63], b);
+        ops.bit(tree[node], b);  // node < 1 << depth
         node = (node << 1) | b;
     }
     if constexpr (Ops::kDecoding) {
@@ -757,7 +772,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
                         }
                     }
                     const unsigned direction = depth == 0 || d1[f] == 0 ? 0u : (d1[f] > 0 ? 1u : 2u);
-                    prev = codeField(ops, fms[f], width, treeDepth_[type][f], lastClass[f], lastSign[f], entityClass, prev, hist,
+                    prev = codeField(ops, fms[f], &m.sizes[sizeBase_[type][f]], width, treeDepth_[type][f], lastClass[f], lastSign[f], entityClass, prev, hist,
                                      motion, direction, own, scratch[f], prediction);
                     classes[f] = prev ? static_cast<std::uint8_t>(entityClass | (lastSign[f] == 1 ? kNegativeSurprise : 0))
                                       : std::uint8_t{0};
@@ -843,7 +858,7 @@ bool CoreImpl::walk(Ops& ops, const SnapshotCodecConfig& config, const FlatSnaps
         bool prev = false;
         std::uint8_t entityClass = 0;
         for (std::size_t f = 0; f < fields.size(); ++f) {
-            prev = codeField(ops, fms[f], fields[f].bits, treeDepth_[type][f], nb.lastClass[type][f],
+            prev = codeField(ops, fms[f], &m.sizes[sizeBase_[type][f]], fields[f].bits, treeDepth_[type][f], nb.lastClass[type][f],
                              nb.lastSign[type][f], entityClass, prev, 0, 0, 0, 0, scratch[f], fields[f].defaultValue);
             if (decoding && !inRange(scratch[f], fields[f].bits)) return false;
         }
