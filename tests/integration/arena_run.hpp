@@ -4,6 +4,7 @@
 
 #include "arena_bot.hpp"
 #include "arena_tool.hpp"
+#include "memory_trend.hpp"
 
 #include <tickwire/engine/server_session.hpp>
 #include <tickwire/net/link_sim.hpp>
@@ -12,10 +13,8 @@
 
 #include <malloc.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -39,7 +38,7 @@ struct ArenaResult {
     std::uint64_t frames = 0, stalls = 0, kills = 0, hits = 0, serverKills = 0;
     std::size_t disconnected = 0, connected = 0;
     double stallPct = 0;
-    std::uint64_t rssHalf = 0, rssEnd = 0;  // this process (server and bots), bytes
+    MemoryTrend memory;                      // this process (server and bots)
     double updateP99Ms = 0;                  // the server's update() during the match
 };
 
@@ -48,13 +47,6 @@ inline double threadCpuSeconds() {
     timespec t{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-inline std::uint64_t residentBytes() {
-    std::ifstream statm("/proc/self/statm");
-    std::uint64_t pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 /// An arena server and `run.bots` bots on real sockets through the link simulator, for
@@ -136,11 +128,11 @@ inline ArenaResult playArena(ArenaRun run) {
     const double end = start + run.seconds;
     timing = true;
     while (nowSeconds() < end) {
-        if (r.rssHalf == 0 && nowSeconds() >= start + run.seconds / 2) r.rssHalf = residentBytes();
+        r.memory.sample(nowSeconds() - start);
         if (run.during) run.during(nowSeconds() - start, *server);
         pump();
     }
-    r.rssEnd = residentBytes();
+    r.memory.sample(run.seconds, 0);
     if (!updateMs.empty()) {
         std::sort(updateMs.begin(), updateMs.end());
         r.updateP99Ms = updateMs[updateMs.size() * 99 / 100];
@@ -161,10 +153,13 @@ inline ArenaResult playArena(ArenaRun run) {
     for (const auto& e : server->world().entities) {
         if (const auto* p = std::get_if<arena::Player>(&e.state)) r.serverKills += p->score.get();
     }
+    const auto [second, last] = r.memory.halves(run.seconds / 4, run.seconds);
     MESSAGE(run.bots << " bots, " << run.seconds << " s: frames " << r.frames << ", stalls " << r.stalls << " ("
                      << r.stallPct << " %), hits " << r.hits << ", kills " << r.kills << ", relay dropped "
-                     << relay->stats().dropped << ", RSS " << r.rssHalf / 1024 << " KiB at half time -> "
-                     << r.rssEnd / 1024 << " KiB, server update p99 " << r.updateP99Ms << " ms");
+                     << relay->stats().dropped << ", heap in use " << second.heap / 1024 << " KiB -> "
+                     << last.heap / 1024 << " KiB and RSS " << second.resident / 1024 << " KiB -> "
+                     << last.resident / 1024 << " KiB (medians from a quarter of the match to five eighths, and from there to the end), server update p99 "
+                     << r.updateP99Ms << " ms");
     return r;
 }
 

@@ -9,6 +9,7 @@
 // (TICKWIRE_SOAK_SECONDS=600).
 
 #include "../net/harness.hpp"
+#include "memory_trend.hpp"
 
 #include <tickwire/net/link_sim.hpp>
 
@@ -19,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <numeric>
 #include <array>
 
@@ -31,14 +31,6 @@ namespace {
 std::uint32_t soakSeconds() {
     const char* env = std::getenv("TICKWIRE_SOAK_SECONDS");
     return env ? static_cast<std::uint32_t>(std::max(10, std::atoi(env))) : 30;
-}
-
-/// Resident set size of this process, in bytes.
-std::uint64_t residentBytes() {
-    std::ifstream statm("/proc/self/statm");
-    std::uint64_t pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 std::uint64_t fnv(std::span<const std::uint8_t> bytes) {
@@ -180,8 +172,7 @@ TEST_CASE("64 clients through 10% loss, 100 +- 30 ms, 2% duplication, 1% reorder
 
     // Send at 60 Hz for the run, then drain until every reliable echo is back.
     const std::uint64_t start = steadyMs();
-    const std::uint64_t warmedUp = start + seconds * 500u;  // half the run: every buffer has been used
-    std::uint64_t rssWarm = 0, rssEnd = 0;
+    tickwire::test::MemoryTrend memory;
     std::uint64_t nextTick = start;
     std::uint64_t nextTrace = start;
     while (steadyMs() < start + seconds * 1000u) {
@@ -203,15 +194,16 @@ TEST_CASE("64 clients through 10% loss, 100 +- 30 ms, 2% duplication, 1% reorder
                 }
             }
         }
-        if (rssWarm == 0 && steadyMs() >= warmedUp) rssWarm = residentBytes();
+        memory.sample(static_cast<double>(steadyMs() - start) / 1000.0);
         if (std::getenv("SOAK_TRACE") && steadyMs() >= nextTrace) {
             nextTrace += 5000;
-            MESSAGE("t=" << (steadyMs() - start) / 1000 << " s RSS " << residentBytes() / 1024 << " KiB");
+            MESSAGE("t=" << (steadyMs() - start) / 1000 << " s RSS " << tickwire::test::residentBytes() / 1024
+                         << " KiB, heap in use " << tickwire::test::heapInUseBytes() / 1024 << " KiB");
         }
         step(true);
         relay->wait(1);
     }
-    rssEnd = residentBytes();
+    memory.sample(seconds, 0);
     const bool drained = pumpUntil([&] { step(false); relay->wait(1); },
                                    [&] {
                                        return std::all_of(peers.begin(), peers.end(),
@@ -240,13 +232,18 @@ TEST_CASE("64 clients through 10% loss, 100 +- 30 ms, 2% duplication, 1% reorder
         lossMax = std::max(lossMax, loss);
         rttSum += stats->rttMs;
     }
-    const double growthPct = 100.0 * (static_cast<double>(rssEnd) - static_cast<double>(rssWarm)) /
-                             static_cast<double>(rssWarm);
+    // Heap in use, medians of the third and last quarters (memory_trend.hpp): a client sends
+    // its 200 KiB message every 10 s, so every buffer has been used by half time.
+    const auto [second, last] = memory.halves(seconds / 2.0, seconds);
+    REQUIRE(second.samples > 0);
+    REQUIRE(last.samples > 0);
+    const double growthPct = 100.0 * (static_cast<double>(last.heap) - static_cast<double>(second.heap)) /
+                             static_cast<double>(second.heap);
     MESSAGE("soak " << seconds << " s: reliable " << reliableBack << "/" << reliableSent << ", unreliable "
                     << unreliableBack << "/" << unreliableSent << ", loss per connection " << lossMin << ".." << lossMax
-                    << " % (mean " << lossSum / kClients << "), RTT mean " << rttSum / kClients << " ms, RSS "
-                    << rssWarm / 1024 << " KiB after warm-up -> " << rssEnd / 1024 << " KiB (" << growthPct
-                    << " %), relay dropped " << relay->stats().dropped << ", duplicated " << relay->stats().duplicated
+                    << " % (mean " << lossSum / kClients << "), RTT mean " << rttSum / kClients << " ms, heap in use "
+                    << second.heap / 1024 << " KiB -> " << last.heap / 1024 << " KiB (" << growthPct << " %), RSS "
+                    << second.resident / 1024 << " KiB -> " << last.resident / 1024 << " KiB, relay dropped " << relay->stats().dropped << ", duplicated " << relay->stats().duplicated
                     << ", reordered " << relay->stats().reordered);
     CHECK(drained);
     CHECK(reliableBack == reliableSent);  // every reliable message, exactly once, in order
