@@ -83,7 +83,7 @@ Result<std::uint64_t> BitReader::readVarint(std::uint64_t max) noexcept {
         auto byte = read(8);
         if (!byte) {
             pos_ = start;
-            return fail(byte.error());
+            return fail(byte.failure());
         }
         const std::uint64_t bits = *byte & 0x7F;
         // The 10th group holds bit 63 only; anything more overflows 64 bits, and a

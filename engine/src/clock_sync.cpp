@@ -44,7 +44,7 @@ void smooth(double& mean, double sample, std::uint64_t count, double window) {
 
 }  // namespace
 
-Result<void> ClockSyncConfig::validate(std::string* why) const {
+Result<void> ClockSyncConfig::validate() const {
     const char* problem = nullptr;
     if (!inRange(tickRate, 0, kMaxTickRate) || tickRate == 0) {
         problem = "tickRate must be in (0, 1000] Hz";
@@ -56,12 +56,11 @@ Result<void> ClockSyncConfig::validate(std::string* why) const {
         problem = "maxAdjust must be in (0, 0.5]";
     }
     if (problem == nullptr) return {};
-    if (why != nullptr) *why = problem;
-    return fail(Error::InvalidConfig);
+    return fail(Error::InvalidConfig, problem);
 }
 
 Result<ClockSync> ClockSync::create(ClockSyncConfig config) {
-    if (auto ok = config.validate(); !ok) return fail(ok.error());
+    if (auto ok = config.validate(); !ok) return fail(ok.failure());
     return ClockSync(config);
 }
 

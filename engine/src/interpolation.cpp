@@ -32,7 +32,7 @@ bool inRange(double value, double lo, double hi) { return value >= lo && value <
 
 }  // namespace
 
-Result<void> InterpolationConfig::validate(std::string* why) const {
+Result<void> InterpolationConfig::validate() const {
     const char* problem = nullptr;
     if (!inRange(tickRate, 0, kMaxTickRate) || tickRate == 0) {
         problem = "tickRate must be in (0, 1000] Hz";
@@ -52,12 +52,11 @@ Result<void> InterpolationConfig::validate(std::string* why) const {
         problem = "capacity must hold maxDelayTicks worth of snapshots plus 2";
     }
     if (problem == nullptr) return {};
-    if (why != nullptr) *why = problem;
-    return fail(Error::InvalidConfig);
+    return fail(Error::InvalidConfig, problem);
 }
 
 Result<InterpolationTimeline> InterpolationTimeline::create(InterpolationConfig config) {
-    if (auto ok = config.validate(); !ok) return fail(ok.error());
+    if (auto ok = config.validate(); !ok) return fail(ok.failure());
     return InterpolationTimeline(config);
 }
 

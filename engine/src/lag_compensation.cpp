@@ -35,7 +35,7 @@ float enterDistance(Vec3f origin, Vec3f dir, const HitVolume& v) noexcept {
 
 }  // namespace
 
-Result<void> LagCompensationConfig::validate(std::string* why) const {
+Result<void> LagCompensationConfig::validate() const {
     const char* problem = nullptr;
     if (!(tickRate >= kMinTickRate && tickRate <= kMaxTickRate)) {
         problem = "tickRate must be 1..1000 Hz";
@@ -47,14 +47,13 @@ Result<void> LagCompensationConfig::validate(std::string* why) const {
         problem = "maxVolumesPerTick must be 1..65536";
     }
     if (problem == nullptr) return {};
-    if (why != nullptr) *why = problem;
-    return fail(Error::InvalidConfig);
+    return fail(Error::InvalidConfig, problem);
 }
 
 HitHistory::HitHistory(LagCompensationConfig config) : config_(config), slots_(config.historyTicks) {}
 
 Result<HitHistory> HitHistory::create(LagCompensationConfig config) {
-    if (auto ok = config.validate(); !ok) return fail(ok.error());
+    if (auto ok = config.validate(); !ok) return fail(ok.failure());
     return HitHistory(config);
 }
 

@@ -78,11 +78,8 @@ Result<std::vector<std::uint8_t>> readAt(std::ifstream& in, std::uint64_t offset
 
 }  // namespace
 
-Result<void> ReplayWriterConfig::validate(std::string* why) const {
-    auto bad = [&](const char* text) -> Result<void> {
-        if (why) *why = text;
-        return fail(Error::InvalidConfig);
-    };
+Result<void> ReplayWriterConfig::validate() const {
+    auto bad = [](const char* text) -> Result<void> { return fail(Error::InvalidConfig, text); };
     if (chunkTicks < 1 || chunkTicks > 100000) return bad("chunkTicks must be 1..100000");
     if (chunkBytes < 1024 || chunkBytes > kReplayMaxChunkBytes / 2) {
         return bad("chunkBytes must be 1 KiB..kReplayMaxChunkBytes/2");
@@ -114,11 +111,11 @@ Result<std::unique_ptr<ReplayFileWriter>> ReplayFileWriter::create(const std::st
             static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
     }
     auto header = encodeReplayHeader(stamped);
-    if (!header) return fail(header.error());
+    if (!header) return fail(header.failure());
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return fail(Error::IoError);
     std::unique_ptr<ReplayFileWriter> w(new ReplayFileWriter(fd, 0));
-    if (auto ok = w->writeAll(*header); !ok) return fail(ok.error());
+    if (auto ok = w->writeAll(*header); !ok) return fail(ok.failure());
     return w;
 }
 
@@ -172,11 +169,8 @@ Result<void> ReplayFileWriter::finish() {
     return ok;
 }
 
-Result<ReplayScan> scanReplay(const std::string& path, std::string* why) {
-    auto say = [&](Error e, const std::string& text) -> Result<ReplayScan> {
-        if (why) *why = text;
-        return fail(e);
-    };
+Result<ReplayScan> scanReplay(const std::string& path) {
+    auto say = [](Error e, std::string text) -> Result<ReplayScan> { return fail(e, std::move(text)); };
     std::ifstream in(path, std::ios::binary);
     if (!in) return say(Error::IoError, "cannot open '" + path + "'");
     in.seekg(0, std::ios::end);
@@ -330,13 +324,13 @@ Result<std::vector<std::uint8_t>> readChunkPayload(const std::string& path, cons
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(Error::IoError);
     auto head = readAt(in, entry.offset, kChunkHeaderBytes);
-    if (!head) return fail(head.error());
+    if (!head) return fail(head.failure());
     if (head->size() < kChunkHeaderBytes) return fail(Error::Truncated);
     if (get(*head, 32, 4) != crc32(std::span(head->data(), 32)) || get(*head, 24, 4) != entry.payloadBytes) {
         return fail(Error::Malformed);
     }
     auto payload = readAt(in, entry.offset + kChunkHeaderBytes, entry.payloadBytes);
-    if (!payload) return fail(payload.error());
+    if (!payload) return fail(payload.failure());
     if (payload->size() < entry.payloadBytes) return fail(Error::Truncated);
     if (crc32(*payload) != get(*head, 28, 4)) return fail(Error::Malformed);
     return payload;

@@ -47,11 +47,11 @@ Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes) {
     if (h.chained && h.keyframe) return fail(Error::Malformed);
     std::size_t pos = 1;
     auto tick = readU32(bytes, pos);
-    if (!tick) return fail(tick.error());
+    if (!tick) return fail(tick.failure());
     h.tick = *tick;
     if (!h.keyframe) {
         auto age = readU32(bytes, pos);
-        if (!age) return fail(age.error());
+        if (!age) return fail(age.failure());
         h.baselineTick = h.tick - *age;
         if (pos + 2 > bytes.size()) return fail(Error::Truncated);
         h.baselineHash = static_cast<std::uint16_t>(bytes[pos] | (bytes[pos + 1] << 8));

@@ -1018,7 +1018,7 @@ Result<std::vector<std::uint8_t>> CodecCore::encode(const SnapshotCodecConfig& c
 Result<DecodedFlat> CodecCore::decode(const SnapshotCodecConfig& config, const FlatSnapshot* baseline,
                                       std::span<const std::uint8_t> bytes, const DecodeOptions& options) const {
     auto header = readSnapshotHeader(bytes);
-    if (!header) return fail(header.error());
+    if (!header) return fail(header.failure());
     const CodecMemory* mem = nullptr;
     if (!header->keyframe) {
         if (!baseline || baseline->tick != header->baselineTick || contentHash(*baseline) != header->baselineHash) {

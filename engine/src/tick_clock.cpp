@@ -15,7 +15,7 @@ constexpr std::uint32_t kMaxCatchUp = 1000;
 
 }  // namespace
 
-Result<void> TickClockConfig::validate(std::string* why) const {
+Result<void> TickClockConfig::validate() const {
     const char* problem = nullptr;
     if (tickRate < 1 || tickRate > kMaxTickRate) {
         problem = "tickRate must be 1..1000 Hz";
@@ -23,12 +23,11 @@ Result<void> TickClockConfig::validate(std::string* why) const {
         problem = "maxCatchUpTicks must be 1..1000";
     }
     if (problem == nullptr) return {};
-    if (why != nullptr) *why = problem;
-    return fail(Error::InvalidConfig);
+    return fail(Error::InvalidConfig, problem);
 }
 
 Result<TickClock> TickClock::create(TickClockConfig config) {
-    if (auto ok = config.validate(); !ok) return fail(ok.error());
+    if (auto ok = config.validate(); !ok) return fail(ok.failure());
     return TickClock(config);
 }
 

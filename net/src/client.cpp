@@ -210,11 +210,10 @@ struct Client::Impl final : Host {
     }
 };
 
-Result<void> ClientConfig::validate(std::string* why) const {
+Result<void> ClientConfig::validate() const {
     auto bad = [&](const char* text) -> Result<void> {
-        if (why) *why = text;
         if (log) log(LogLevel::Error, std::string("client config: ") + text);
-        return tickwire::net::fail(Error::InvalidConfig);
+        return fail(Error::InvalidConfig, text);
     };
     if (token.servers.empty() || token.servers.size() > kMaxTokenServers) return bad("token names no server");
     if (token.clientToServerKey.isZero() || token.serverToClientKey.isZero()) return bad("token has no keys");
@@ -222,13 +221,12 @@ Result<void> ClientConfig::validate(std::string* why) const {
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
     if (resendIntervalMs < 10 || resendIntervalMs > handshakeTimeoutMs) return bad("resendIntervalMs must be 10..handshakeTimeoutMs");
     if (!clock.monotonicMs || !clock.unixSeconds) return bad("clock: both functions must be set");
-    std::string limitsWhy;
-    if (!limits.validate(&limitsWhy)) return bad(limitsWhy.c_str());
+    if (auto ok = limits.validate(); !ok) return bad(ok.detail().c_str());
     return {};
 }
 
 Result<std::unique_ptr<Client>> Client::create(ClientConfig config) {
-    if (auto ok = config.validate(); !ok) return tickwire::net::fail(ok.error());
+    if (auto ok = config.validate(); !ok) return tickwire::net::fail(ok.failure());
     auto impl = std::make_unique<Impl>(std::move(config));
     const ENetAddress bind = toEnet(impl->config.bind);
     if (!impl->createHost(&bind, 1, impl->config.limits.maxReliableMessage + 64)) {

@@ -139,7 +139,7 @@ Result<Cookie> readChallenge(std::span<const std::uint8_t> bytes, const Key& ser
                              const AttemptNonce& clientNonce) {
     std::array<std::uint8_t, kCookieSize> plain{};
     if (auto ok = readSealedReply(HandshakeType::Challenge, bytes, plain, serverToClient, protocolId, clientNonce); !ok) {
-        return fail(ok.error());
+        return fail(ok.failure());
     }
     Cookie cookie;
     Reader in(plain);
@@ -179,7 +179,7 @@ Result<Rejection> readDenied(std::span<const std::uint8_t> bytes, const Key& ser
     if (auto ok = readSealedReply(HandshakeType::Denied, bytes, std::span(&reason, 1), serverToClient, protocolId,
                                   clientNonce);
         !ok) {
-        return fail(ok.error());
+        return fail(ok.failure());
     }
     if (reason >= kRejectionCount) return fail(Error::Malformed);
     return static_cast<Rejection>(reason);

@@ -44,7 +44,7 @@ bool operator==(const Key& a, const Key& b) noexcept {
 
 Result<Key> Key::load(const std::string& path) {
     auto bytes = detail::readFile(path, kSize + 1);
-    if (!bytes) return fail(bytes.error());
+    if (!bytes) return fail(bytes.failure());
     if (bytes->size() != kSize) {
         detail::wipe(*bytes);
         return fail(Error::Malformed);

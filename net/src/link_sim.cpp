@@ -146,48 +146,43 @@ Socket openUdpSocket() noexcept {
 
 bool validPct(double pct) noexcept { return pct >= 0.0 && pct <= 100.0; }  // false for NaN
 
-Result<void> invalid(std::string* why, const char* text) {
-    if (why != nullptr) {
-        *why = text;
-    }
-    return fail(Error::InvalidConfig);
-}
+Result<void> invalid(const char* text) { return fail(Error::InvalidConfig, text); }
 
 }  // namespace
 
-Result<void> LinkSimConfig::validate(std::string* why) const {
+Result<void> LinkSimConfig::validate() const {
     if (forward.port == 0) {
-        return invalid(why, "forward: port must be 1..65535");
+        return invalid("forward: port must be 1..65535");
     }
     if (forward.ipv4 == 0) {
-        return invalid(why, "forward: address must name a host, not 0.0.0.0");
+        return invalid("forward: address must name a host, not 0.0.0.0");
     }
     if (latencyMs > kMaxLatencyMs) {
-        return invalid(why, "latencyMs: must be 0..10000");
+        return invalid("latencyMs: must be 0..10000");
     }
     if (jitterMs > latencyMs) {
-        return invalid(why, "jitterMs: must be 0..latencyMs");
+        return invalid("jitterMs: must be 0..latencyMs");
     }
     if (!validPct(lossPct)) {
-        return invalid(why, "lossPct: must be 0..100");
+        return invalid("lossPct: must be 0..100");
     }
     if (!validPct(duplicatePct)) {
-        return invalid(why, "duplicatePct: must be 0..100");
+        return invalid("duplicatePct: must be 0..100");
     }
     if (!validPct(reorderPct)) {
-        return invalid(why, "reorderPct: must be 0..100");
+        return invalid("reorderPct: must be 0..100");
     }
     if (maxClients < 1 || maxClients > kMaxClientsLimit) {
-        return invalid(why, "maxClients: must be 1..4096");
+        return invalid("maxClients: must be 1..4096");
     }
     if (maxQueued < 1 || maxQueued > kMaxQueuedLimit) {
-        return invalid(why, "maxQueued: must be 1..1048576");
+        return invalid("maxQueued: must be 1..1048576");
     }
     if (maxQueuedBytes < kMaxDatagram || maxQueuedBytes > kMaxQueuedBytesLimit) {
-        return invalid(why, "maxQueuedBytes: must be 65535..4294967296");
+        return invalid("maxQueuedBytes: must be 65535..4294967296");
     }
     if (forward.port == listenPort && (forward.ipv4 >> 24) == 127) {
-        return invalid(why, "forward: must not be the relay's own listen port");
+        return invalid("forward: must not be the relay's own listen port");
     }
     return {};
 }
@@ -450,7 +445,7 @@ struct LinkSim::Impl {
 
 Result<std::unique_ptr<LinkSim>> LinkSim::create(const LinkSimConfig& config, bool bindAny) {
     if (auto valid = config.validate(); !valid) {
-        return fail(valid.error());
+        return fail(valid.failure());
     }
     auto impl = std::make_unique<Impl>(config);
     impl->listen = openUdpSocket();

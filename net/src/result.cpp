@@ -1,5 +1,6 @@
 #include <tickwire/net/log.hpp>
 #include <tickwire/net/result.hpp>
+#include <tickwire/result.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -25,27 +26,10 @@ std::string_view describe(Error e) noexcept {
         case Error::MessageTooLarge: return "message exceeds the channel's maximum size";
         case Error::QueueFull: return "send queue is full";
         case Error::Busy: return "not valid in the current state";
-        case Error::WrongBaseline: return "encoded against a different baseline";
-        case Error::LimitExceeded: return "more items than the configured limit";
+        case Error::OutOfMemory: return "out of memory";
     }
     return "unknown error";
 }
-
-namespace detail {
-
-void failedResultAccess(Error e) noexcept {
-    const std::string_view what = describe(e);
-    std::fprintf(stderr, "tickwire: the value of a failed Result was used (error: %.*s); check the Result first\n",
-                 static_cast<int>(what.size()), what.data());
-    std::abort();
-}
-
-void errorOfSuccessfulResult() noexcept {
-    std::fputs("tickwire: the error of a successful Result was read\n", stderr);
-    std::abort();
-}
-
-}  // namespace detail
 
 std::string_view describe(LogLevel level) noexcept {
     switch (level) {
@@ -58,3 +42,19 @@ std::string_view describe(LogLevel level) noexcept {
 }
 
 }  // namespace tickwire::net
+
+namespace tickwire::net::detail {
+
+void failedResultAccess(std::string_view code, std::string_view detail) noexcept {
+    std::fprintf(stderr, "tickwire: the value of a failed Result was used (error: %.*s%s%.*s); check the Result first\n",
+                 static_cast<int>(code.size()), code.data(), detail.empty() ? "" : ": ",
+                 static_cast<int>(detail.size()), detail.data());
+    std::abort();
+}
+
+void errorOfSuccessfulResult() noexcept {
+    std::fputs("tickwire: the error of a successful Result was read\n", stderr);
+    std::abort();
+}
+
+}  // namespace tickwire::net::detail

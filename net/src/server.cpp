@@ -254,11 +254,10 @@ struct Server::Impl final : Host {
     }
 };
 
-Result<void> ServerConfig::validate(std::string* why) const {
+Result<void> ServerConfig::validate() const {
     auto bad = [&](const char* text) -> Result<void> {
-        if (why) *why = text;
         if (log) log(LogLevel::Error, std::string("server config: ") + text);
-        return fail(Error::InvalidConfig);
+        return fail(Error::InvalidConfig, text);
     };
     if (key.isZero()) return bad("key is missing (all zero)");
     if (maxClients < 1 || maxClients > 4095) return bad("maxClients must be 1..4095 (ENet's peer limit)");
@@ -266,13 +265,12 @@ Result<void> ServerConfig::validate(std::string* why) const {
     if (handshakeTimeoutMs < 100 || handshakeTimeoutMs > 60000) return bad("handshakeTimeoutMs must be 100..60000");
     if (maxRememberedTokens < 1 || maxRememberedTokens > (1u << 24)) return bad("maxRememberedTokens must be 1..16777216");
     if (!clock.monotonicMs || !clock.unixSeconds) return bad("clock: both functions must be set");
-    std::string limitsWhy;
-    if (!limits.validate(&limitsWhy)) return bad(limitsWhy.c_str());
+    if (auto ok = limits.validate(); !ok) return bad(ok.detail().c_str());
     return {};
 }
 
 Result<std::unique_ptr<Server>> Server::create(ServerConfig config) {
-    if (auto ok = config.validate(); !ok) return fail(ok.error());
+    if (auto ok = config.validate(); !ok) return fail(ok.failure());
     auto impl = std::make_unique<Impl>(std::move(config));
     const ENetAddress bind = toEnet(impl->config.bind);
     // Slack for peers that are still leaving (e.g. replaced) while new ones arrive.

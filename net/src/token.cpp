@@ -190,7 +190,7 @@ Result<ConnectToken> ConnectToken::parse(std::span<const std::uint8_t> bytes) {
 
 Result<ConnectToken> ConnectToken::load(const std::string& path) {
     auto bytes = detail::readFile(path, kMaxTokenFileSize);
-    if (!bytes) return fail(bytes.error());
+    if (!bytes) return fail(bytes.failure());
     auto token = parse(*bytes);
     detail::wipe(*bytes);
     return token;
@@ -205,7 +205,7 @@ Result<void> ConnectToken::save(const std::string& path) const {
 
 Result<ConnectToken> issueToken(const Key& serverKey, const TokenParams& params,
                                 std::uint64_t nowUnixSeconds) {
-    if (auto valid = params.validate(); !valid) return fail(valid.error());
+    if (auto valid = params.validate(); !valid) return fail(valid.failure());
     if (serverKey.isZero()) return fail(Error::InvalidArgument);
     if (nowUnixSeconds > std::numeric_limits<std::uint64_t>::max() - params.expiresInSeconds) {
         return fail(Error::InvalidArgument);

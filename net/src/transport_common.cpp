@@ -57,11 +57,8 @@ std::uint64_t Clock::defaultMonotonicMs() noexcept {
     return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
-Result<void> ChannelLimits::validate(std::string* why) const {
-    auto bad = [&](const char* text) -> Result<void> {
-        if (why) *why = text;
-        return fail(Error::InvalidConfig);
-    };
+Result<void> ChannelLimits::validate() const {
+    auto bad = [](const char* text) -> Result<void> { return fail(Error::InvalidConfig, text); };
     if (maxReliableMessage < 1 || maxReliableMessage > 16 * 1024 * 1024) {
         return bad("limits.maxReliableMessage must be 1..16 MiB");
     }

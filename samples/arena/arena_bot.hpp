@@ -49,10 +49,10 @@ public:
 
     /// Errors: those of ClientSession::create.
     /// With `config.spectator` it only watches: it owns no player and sends no input.
-    [[nodiscard]] static tickwire::net::Result<std::unique_ptr<ArenaBot>> create(tickwire::engine::ClientSessionConfig config) {
+    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ArenaBot>> create(tickwire::engine::ClientSessionConfig config) {
         const bool spectator = config.spectator;
         auto session = Session::create(std::move(config));
-        if (!session) return tickwire::net::fail(session.error());
+        if (!session) return tickwire::engine::fail(session.failure());
         return std::unique_ptr<ArenaBot>(new ArenaBot(std::move(*session), spectator));
     }
 

@@ -6,7 +6,7 @@
 /// against servers in the same process.
 ///
 ///     engine::ClientSessionConfig config;            // token, tick rate (spectator is set here)
-///     auto capture = *arena::ArenaCapture::create(config, "match.twr", log, &why);
+///     auto capture = *arena::ArenaCapture::create(config, "match.twr", log);
 ///     (void)capture->connect();
 ///     while (capture->update(nowSeconds) == arena::CaptureState::Running) wait();
 ///     capture->close();
@@ -44,19 +44,16 @@ public:
 
     /// A spectator session from `config` (its `spectator` is set to true) and a recording
     /// into `path` at config.tickRate. Errors: those of ClientSession::create and of
-    /// ArenaRecorder::create; `why` gets a sentence.
-    [[nodiscard]] static tickwire::net::Result<std::unique_ptr<ArenaCapture>> create(
+    /// ArenaRecorder::create, with a detail saying which.
+    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ArenaCapture>> create(
         tickwire::engine::ClientSessionConfig config, const std::string& path, ArenaRecorder::Log log = {},
-        std::string* why = nullptr, tickwire::engine::ReplayWriterConfig writer = {}) {
+        tickwire::engine::ReplayWriterConfig writer = {}) {
         config.spectator = true;
         const std::uint32_t tickRate = config.tickRate;
         auto session = Session::create(std::move(config));
-        if (!session) {
-            if (why) *why = "cannot create a client: " + std::string(tickwire::net::describe(session.error()));
-            return tickwire::net::fail(session.error());
-        }
-        auto recorder = ArenaRecorder::create(path, tickRate, std::move(log), why, writer);
-        if (!recorder) return tickwire::net::fail(recorder.error());
+        if (!session) return tickwire::engine::fail(session.error(), "cannot create a client: " + session.message());
+        auto recorder = ArenaRecorder::create(path, tickRate, std::move(log), writer);
+        if (!recorder) return tickwire::engine::fail(recorder.failure());
         return std::unique_ptr<ArenaCapture>(new ArenaCapture(std::move(*session), std::move(*recorder), tickRate));
     }
 

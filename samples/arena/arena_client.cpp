@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
         if (firstId == 0) firstId = arena::tool::randomPlayerId();
         for (std::size_t i = 0; i < bots; ++i) {
             auto token = arena::tool::devToken(*key, *server, firstId + i);
-            if (!token) return fail(kExitFailed, "cannot issue a token: " + std::string(describe(token.error())));
+            if (!token) return fail(kExitFailed, "cannot issue a token: " + token.message());
             tokens.push_back(*token);
         }
     }
@@ -268,9 +268,9 @@ int main(int argc, char** argv) {
         config.transport.token.servers = {sendTo};
         config.transport.handshakeTimeoutMs = 10000;
         auto bot = ArenaBot::create(config);
-        if (!bot) return fail(kExitFailed, "cannot create a client: " + std::string(net::describe(bot.error())));
+        if (!bot) return fail(kExitFailed, "cannot create a client: " + bot.message());
         if (auto started = (*bot)->connect(); !started) {
-            return fail(kExitFailed, "cannot connect: " + std::string(net::describe(started.error())));
+            return fail(kExitFailed, "cannot connect: " + started.message());
         }
         fleet.push_back(std::move(*bot));
     }

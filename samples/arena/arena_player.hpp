@@ -11,7 +11,7 @@
 /// are rewritten to the same timeline.
 ///
 ///     auto reader = *tickwire::engine::ReplayReader<arena::ArenaGame::Codec>::open(path, arena::kReplayGame);
-///     auto player = *arena::ReplayPlayer::create(std::move(reader), transportConfig, {.speed = 2.0}, &why);
+///     auto player = *arena::ReplayPlayer::create(std::move(reader), transportConfig, {.speed = 2.0});
 ///     while (player->update(nowSeconds) != arena::PlayState::Finished) wait();
 ///     player->shutdown();
 
@@ -57,9 +57,9 @@ struct ReplayGame {
 
 /// One sentence on a chunk of a replay that failed to decode: which, where, and why.
 [[nodiscard]] inline std::string chunkProblem(std::size_t index, const tickwire::engine::ReplayChunkEntry& entry,
-                                              tickwire::net::Error error) {
+                                              const std::string& problem) {
     return "chunk " + std::to_string(index) + " (at byte " + std::to_string(entry.offset) +
-           ") does not decode: " + std::string(tickwire::net::describe(error));
+           ") does not decode: " + problem;
 }
 
 /// How to play a recording. Checked by ReplayPlayer::create.
@@ -101,15 +101,13 @@ public:
     /// recording at its tick rate, every tick sent to every spectator. Errors:
     /// InvalidArgument (speed out of range, a recording without frames, `from` after its
     /// last frame), Malformed/Truncated/IoError (a chunk before `from` does not decode),
-    /// and those of ServerSession::create. `why` gets a sentence.
-    [[nodiscard]] static tickwire::net::Result<std::unique_ptr<ReplayPlayer>> create(
-        std::unique_ptr<Reader> reader, tickwire::net::ServerConfig transport, PlayOptions options,
-        std::string* why = nullptr) {
-        auto bad = [&](tickwire::net::Error e, const std::string& text) -> tickwire::net::Result<std::unique_ptr<ReplayPlayer>> {
-            if (why) *why = text;
-            return tickwire::net::fail(e);
+    /// and those of ServerSession::create; the detail is a sentence.
+    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ReplayPlayer>> create(
+        std::unique_ptr<Reader> reader, tickwire::net::ServerConfig transport, PlayOptions options) {
+        using tickwire::engine::Error;
+        auto bad = [](Error e, std::string text) -> tickwire::engine::Result<std::unique_ptr<ReplayPlayer>> {
+            return tickwire::engine::fail(e, std::move(text));
         };
-        using tickwire::net::Error;
         if (!(options.speed >= 0.1 && options.speed <= 16.0)) return bad(Error::InvalidArgument, "the speed must be 0.1..16");
         if (options.maxCatchUpTicks < 1 || options.maxCatchUpTicks > 1000) {
             return bad(Error::InvalidArgument, "maxCatchUpTicks must be 1..1000");
@@ -134,13 +132,9 @@ public:
         config.snapshotHistory = std::clamp<std::uint32_t>(config.tickRate, 2, 1024);
         config.bytesPerSecondPerClient = 16u << 20;
         config.lagCompensationEnabled = false;
-        std::string invalid;
-        if (auto ok = config.validate(&invalid); !ok) return bad(ok.error(), "invalid server configuration: " + invalid);
+        if (auto ok = config.validate(); !ok) return bad(ok.error(), "invalid server configuration: " + ok.detail());
         auto session = Session::create(config);
-        if (!session) {
-            return bad(session.error(), "cannot serve on " + config.transport.bind.toString() + ": " +
-                                            std::string(tickwire::net::describe(session.error())));
-        }
+        if (!session) return bad(session.error(), "cannot serve on " + config.transport.bind.toString() + ": " + session.message());
         std::unique_ptr<ReplayPlayer> player(new ReplayPlayer(std::move(reader), std::move(*session), options));
         player->from_ = from;
         player->startChunk_ = *player->reader_->chunkFor(from);
@@ -148,7 +142,7 @@ public:
         // chunks before is what a live server would have told it.
         for (std::size_t i = 0; i < player->startChunk_; ++i) {
             auto chunk = player->reader_->readChunk(i);
-            if (!chunk) return bad(chunk.error(), chunkProblem(i, chunks[i], chunk.error()));
+            if (!chunk) return bad(chunk.error(), chunkProblem(i, chunks[i], chunk.message()));
             for (const auto& e : chunk->events) {
                 if (auto m = decodeMatchEvent(e.data)) player->matchBefore_ = *m;
             }
@@ -262,7 +256,7 @@ private:
     [[nodiscard]] bool loadChunk(std::size_t i) {
         auto chunk = reader_->readChunk(i);
         if (!chunk) {
-            problem_ = chunkProblem(i, reader_->chunks()[i], chunk.error());
+            problem_ = chunkProblem(i, reader_->chunks()[i], chunk.message());
             state_ = PlayState::Failed;
             return false;
         }

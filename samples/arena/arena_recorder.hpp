@@ -52,17 +52,11 @@ public:
 
     /// Creates (replaces) `path` for a game running at `tickRate` (1..1000 ticks per
     /// second). Errors: those of ReplayWriter::create (IoError: the file cannot be created;
-    /// InvalidArgument: the tick rate); `why` gets a sentence naming the file.
-    [[nodiscard]] static tickwire::net::Result<std::unique_ptr<ArenaRecorder>> create(
-        const std::string& path, std::uint32_t tickRate, Log log = {}, std::string* why = nullptr,
-        tickwire::engine::ReplayWriterConfig config = {}) {
+    /// InvalidArgument: the tick rate), with a detail naming the file.
+    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ArenaRecorder>> create(
+        const std::string& path, std::uint32_t tickRate, Log log = {}, tickwire::engine::ReplayWriterConfig config = {}) {
         auto writer = Writer::create(path, {.game = kReplayGame, .tickRate = tickRate}, config);
-        if (!writer) {
-            if (why) {
-                *why = "cannot record to '" + path + "': " + std::string(tickwire::net::describe(writer.error()));
-            }
-            return tickwire::net::fail(writer.error());
-        }
+        if (!writer) return tickwire::engine::fail(writer.error(), "cannot record to '" + path + "': " + writer.message());
         return std::unique_ptr<ArenaRecorder>(new ArenaRecorder(path, std::move(*writer), std::move(log)));
     }
 
@@ -80,7 +74,7 @@ public:
         }
         if (auto ok = writer_->addFrame(world); !ok) {
             ++figures_.lostFrames;
-            stop("tick " + std::to_string(world.tick), ok.error());
+            stop("tick " + std::to_string(world.tick), ok.message());
             return;
         }
         ++figures_.frames;
@@ -96,7 +90,7 @@ public:
         }
         if (auto ok = writer_->addEvent(tick, bytes); !ok) {
             ++figures_.lostEvents;
-            stop("an event at tick " + std::to_string(tick), ok.error());
+            stop("an event at tick " + std::to_string(tick), ok.message());
             return;
         }
         ++figures_.events;
@@ -112,7 +106,7 @@ public:
             failed_ = true;
             ++figures_.writeErrors;
             report("recording to '" + path_ + "' could not be completed: " +
-                   std::string(tickwire::net::describe(ok.error())) +
+                   ok.message() +
                    " (the file keeps every chunk written before; it has no index)");
         }
     }
@@ -134,7 +128,7 @@ private:
     ArenaRecorder(std::string path, std::unique_ptr<Writer> writer, Log log)
         : path_(std::move(path)), writer_(std::move(writer)), log_(std::move(log)) {}
 
-    void stop(const std::string& what, tickwire::net::Error error) {
+    void stop(const std::string& what, const std::string& error) {
         failed_ = true;
         ++figures_.writeErrors;
         // Closed at once: the frames it still holds and the index reach the file if the disk
@@ -142,7 +136,7 @@ private:
         (void)writer_->close();
         bytes_ = writer_->bytesWritten();
         writer_.reset();
-        report("recording to '" + path_ + "' stopped at " + what + ": " + std::string(tickwire::net::describe(error)) +
+        report("recording to '" + path_ + "' stopped at " + what + ": " + error +
                "; the file keeps every chunk written before, the game goes on unrecorded");
     }
 

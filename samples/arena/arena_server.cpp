@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
         auto parsed = net::Address::parse(metricsText);
         if (!parsed) {
             return fail(kExitUsage, "--metrics '" + metricsText + "': expected ADDR:PORT, e.g. 127.0.0.1:9100 (" +
-                        std::string(describe(parsed.error())) + ")");
+                        parsed.message() + ")");
         }
         metricsAddress = *parsed;
     }
@@ -294,7 +294,7 @@ int main(int argc, char** argv) {
         if (level == net::LogLevel::Info && maxPlayers > 64) return;
         logLine("[" + std::string(describe(level)) + "] " + std::string(line));
     };
-    if (auto ok = config.validate(&why); !ok) return fail(kExitUsage, "invalid configuration: " + why);
+    if (auto ok = config.validate(); !ok) return fail(kExitUsage, "invalid configuration: " + ok.detail());
     if (!recordFile.empty()) {
         if (auto cannot = tickwire::cli::unwritable(recordFile)) {
             return fail(kExitUsage, "--record: cannot write '" + recordFile + "': " + *cannot);
@@ -302,7 +302,7 @@ int main(int argc, char** argv) {
     }
     auto created = engine::ServerSession<ArenaGame>::create(config);
     if (!created) {
-        return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " + std::string(describe(created.error())));
+        return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " + created.message());
     }
     auto& session = **created;
     const engine::TickClock& clock = session.clock();
@@ -310,8 +310,8 @@ int main(int argc, char** argv) {
     if (!recordFile.empty()) {
         auto made = arena::ArenaRecorder::create(recordFile, tickRate, [&](const std::string& line) {
             logLine("arena-server: " + line);
-        }, &why);
-        if (!made) return fail(kExitUsage, why);
+        });
+        if (!made) return fail(kExitUsage, made.detail());
         recorder = std::move(*made);
         // Every tick as the clients were sent it, however many one update() simulates.
         session.onTick([&recorder](const ArenaGame::World& world) { recorder->addFrame(world); });

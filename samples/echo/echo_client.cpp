@@ -112,12 +112,12 @@ int main(int argc, char** argv) {
     const std::size_t window = std::clamp<std::size_t>(limits.maxQueuedBytes / 2 / size, 1, kMaxInFlight);
 
     auto client = Client::create(std::move(config));
-    if (!client) return fail(kExitFailed, "cannot create the client: " + std::string(describe(client.error())));
+    if (!client) return fail(kExitFailed, "cannot create the client: " + client.message());
     // connect() only starts the handshake (token -> challenge -> ENet connect); it
     // proceeds inside update() and ends in a Connected or a Disconnected event.
     if (auto started = (*client)->connect(); !started) {
         // Expired: the token's time ran out, so not even a datagram was sent.
-        return fail(kExitFailed, "could not connect: " + std::string(describe(started.error())));
+        return fail(kExitFailed, "could not connect: " + started.message());
     }
     while (!(*client)->connected()) {
         (*client)->update(10);
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
             std::memcpy(message.data() + 8, &sentAt, 8);
             if (auto sent = (*client)->send(channel, message); !sent) {
                 if (sent.error() == Error::QueueFull) break;  // let update() drain it first
-                return fail(kExitFailed, "send failed: " + std::string(describe(sent.error())));
+                return fail(kExitFailed, "send failed: " + sent.message());
             }
             inFlight.emplace(nextSeq++, sentAt);
         }

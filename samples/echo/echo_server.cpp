@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     auto server = Server::create(std::move(config));
     if (!server) {
         return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " +
-                                     std::string(describe(server.error())));
+                                     server.message());
     }
     std::signal(SIGINT, requestStop);
     std::signal(SIGTERM, requestStop);
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
                         // QueueFull: this client's send queue is at its limit (a slow
                         // reader). A game would drop or kick; we drop this echo.
                         std::cerr << "[warn] echo to client " << ev->tokenClientId
-                                  << " dropped: " << describe(sent.error()) << '\n';
+                                  << " dropped: " << sent.message() << '\n';
                     }
                     break;
             }

@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
     if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
 
     const auto listen = net::Address::parse(listenText);
-    if (!listen) return fail(kExitUsage, "--listen '" + listenText + "': expected ADDR:PORT (" + std::string(describe(listen.error())) + ")");
+    if (!listen) return fail(kExitUsage, "--listen '" + listenText + "': expected ADDR:PORT (" + listen.message() + ")");
     std::string keyError;
     const auto key = tickwire::cli::loadKey(keyFile, keyError);
     if (!key) return fail(kExitUsage, keyError);
@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
         params.expiresInSeconds = tokenSeconds;
         params.timeoutSeconds = timeoutSeconds;
         auto token = net::issueToken(*key, params, net::unixNow());
-        if (!token) return error(res, 500, "cannot issue a token: " + std::string(net::describe(token.error())));
+        if (!token) return error(res, 500, "cannot issue a token: " + token.message());
         res.status = 200;
         res.set_content(matchmaker::joinAnswer(server->toString(), *token, tokenSeconds), "application/json");
     });

@@ -98,7 +98,7 @@ inline constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg
     }
     auto token = tickwire::net::ConnectToken::parse(*bytes);
     if (!token) {
-        error = "the token does not parse: " + std::string(tickwire::net::describe(token.error()));
+        error = "the token does not parse: " + token.message();
         return std::nullopt;
     }
     return *token;

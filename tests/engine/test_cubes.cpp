@@ -11,7 +11,7 @@
 #include <vector>
 
 using namespace tickwire::bench;
-using tickwire::net::Error;
+using tickwire::engine::Error;
 
 namespace {
 
@@ -98,8 +98,8 @@ TEST_CASE("a file whose size is not a whole number of frames is malformed") {
         std::ofstream out(path, std::ios::binary | std::ios::app);
         out.write("\0\0\0\0\0", 5);
     }
-    std::string why;
-    const auto read = readCubeFile(path, 100000, &why);
+    const auto read = readCubeFile(path, 100000);
+    const std::string why = read ? std::string() : read.detail();
     REQUIRE_FALSE(read.has_value());
     CHECK(read.error() == Error::Malformed);
     CHECK(why.find("whole number") != std::string::npos);
@@ -133,8 +133,8 @@ TEST_CASE("a field out of its range is malformed and the reason names frame, cub
         const std::string path = dir.file("bad.bin");
         REQUIRE(writeCubeFile(path, edgeFrames(3)).has_value());
         patchField(path, 1, 17, c.field, c.value);
-        std::string why;
-        const auto read = readCubeFile(path, 100000, &why);
+            const auto read = readCubeFile(path, 100000);
+        const std::string why = read ? std::string() : read.detail();
         REQUIRE_FALSE(read.has_value());
         CHECK(read.error() == Error::Malformed);
         CHECK(why.find("frame 1 cube 17 field " + std::string(c.name) + " ") != std::string::npos);
@@ -144,8 +144,8 @@ TEST_CASE("a field out of its range is malformed and the reason names frame, cub
 
 TEST_CASE("a missing file is an I/O error") {
     TempDir dir;
-    std::string why;
-    const auto read = readCubeFile(dir.file("absent.bin"), 100000, &why);
+    const auto read = readCubeFile(dir.file("absent.bin"), 100000);
+    const std::string why = read ? std::string() : read.detail();
     REQUIRE_FALSE(read.has_value());
     CHECK(read.error() == Error::IoError);
     CHECK_FALSE(why.empty());

@@ -91,8 +91,8 @@ TEST_CASE("jittered, reordered and lost packets of redundant inputs still delive
 }
 
 TEST_CASE("an input buffer refuses a capacity out of range") {
-    std::string why;
-    CHECK(InputBufferConfig{.capacity = 1}.validate(&why).error() == Error::InvalidConfig);
-    CHECK(why.find("capacity") != std::string::npos);
+    const auto refused = InputBufferConfig{.capacity = 1}.validate();
+    CHECK(refused.error() == Error::InvalidConfig);
+    CHECK(refused.detail().find("capacity") != std::string::npos);
     CHECK_FALSE(InputBuffer<Move>::create({.capacity = 5000}));
 }

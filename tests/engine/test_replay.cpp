@@ -121,9 +121,8 @@ TEST_CASE("a closed replay reads back every frame and event, tick for tick, thro
     test::TempDir dir;
     const auto path = dir.file("match.twr");
     record(path, 200);
-    std::string why;
-    auto r = Reader::open(path, "test-game", &why);
-    REQUIRE_MESSAGE(r, why);
+    auto r = Reader::open(path, "test-game");
+    REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
     CHECK((*r)->info().game == "test-game");
     CHECK((*r)->info().tickRate == 60);
     CHECK((*r)->info().schemaHash == Codec::schemaHash());
@@ -164,9 +163,8 @@ TEST_CASE("truncating a replay at every byte inside its last chunk keeps every c
     const auto cut = dir.file("cut.twr");
     for (std::size_t size = lastStart; size <= lastEnd + 5; ++size) {
         writeFile(cut, std::span(whole.data(), size));
-        std::string why;
-        auto r = Reader::open(cut, "test-game", &why);
-        REQUIRE_MESSAGE(r, why);
+        auto r = Reader::open(cut, "test-game");
+        REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
         const bool lastComplete = size >= lastEnd;
         CHECK((*r)->chunks().size() == (lastComplete ? 5u : 4u));
         CHECK(checkFrames(**r) == (lastComplete ? 100u : 80u));
@@ -205,15 +203,14 @@ TEST_CASE("flipping any single byte is reported, against the right chunk") {
             auto bytes = good;
             bytes[at] ^= bit;
             writeFile(bad, bytes);
-            std::string why;
-            auto r = Reader::open(bad, "test-game", &why);
+            auto r = Reader::open(bad, "test-game");
             if (at < headerEnd) {
                 // The header: the file is refused as a whole, with a reason.
-                CHECK_FALSE(r);
-                CHECK_FALSE(why.empty());
+                REQUIRE_FALSE(r);
+                CHECK_FALSE(r.detail().empty());
                 continue;
             }
-            REQUIRE_MESSAGE(r, why);
+            REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
             const auto& v = (*r)->verification();
             CHECK_FALSE(v.whole);
             if (at >= indexStart) {
@@ -238,32 +235,31 @@ TEST_CASE("another format version, another game and other entity types are refus
     test::TempDir dir;
     const auto path = dir.file("match.twr");
     record(path, 20);
-    std::string why;
 
-    auto otherGame = Reader::open(path, "some-other-game", &why);
+    auto otherGame = Reader::open(path, "some-other-game");
     REQUIRE_FALSE(otherGame);
-    CHECK(otherGame.error() == Error::WrongProtocol);
-    CHECK(why.find("test-game") != std::string::npos);
+    CHECK(otherGame.error() == Error::WrongGame);
+    CHECK(otherGame.detail().find("test-game") != std::string::npos);
 
-    auto otherTypes = ReplayReader<SnapshotCodec<Walker>>::open(path, "test-game", &why);
+    auto otherTypes = ReplayReader<SnapshotCodec<Walker>>::open(path, "test-game");
     REQUIRE_FALSE(otherTypes);
-    CHECK(otherTypes.error() == Error::WrongProtocol);
-    CHECK(why.find("entity types") != std::string::npos);
+    CHECK(otherTypes.error() == Error::WrongGame);
+    CHECK(otherTypes.detail().find("entity types") != std::string::npos);
 
     auto bytes = readFile(path);
     bytes[8] = 9;  // version 9 (its header checksum no longer matters: the version is read first)
     writeFile(path, bytes);
-    auto future = Reader::open(path, "test-game", &why);
+    auto future = Reader::open(path, "test-game");
     REQUIRE_FALSE(future);
     CHECK(future.error() == Error::UnsupportedVersion);
-    CHECK(why.find("version 9") != std::string::npos);
+    CHECK(future.detail().find("version 9") != std::string::npos);
 
     writeFile(path, std::vector<std::uint8_t>{'n', 'o', 't', ' ', 'a', ' ', 'r', 'e', 'p', 'l', 'a', 'y'});
-    auto junk = Reader::open(path, "test-game", &why);
+    auto junk = Reader::open(path, "test-game");
     REQUIRE_FALSE(junk);
-    CHECK(why.find("not a tickwire replay") != std::string::npos);
+    CHECK(junk.detail().find("not a tickwire replay") != std::string::npos);
 
-    CHECK(Reader::open(dir.file("missing.twr"), "", &why).error() == Error::IoError);
+    CHECK(Reader::open(dir.file("missing.twr"), "").error() == Error::IoError);
 }
 
 TEST_CASE("the writer refuses ticks that go backwards, bad game ids and bad chunk sizes") {
@@ -279,7 +275,7 @@ TEST_CASE("the writer refuses ticks that go backwards, bad game ids and bad chun
     CHECK((*w)->addFrame(worldAt(5)).error() == Error::InvalidArgument);
     CHECK((*w)->addFrame(worldAt(4)).error() == Error::InvalidArgument);
     REQUIRE((*w)->close());
-    CHECK((*w)->addFrame(worldAt(6)).error() == Error::Busy);
+    CHECK((*w)->addFrame(worldAt(6)).error() == Error::Closed);
 }
 
 TEST_CASE("a writer killed with SIGKILL leaves a file whose complete chunks all read back") {
@@ -306,9 +302,8 @@ TEST_CASE("a writer killed with SIGKILL leaves a file whose complete chunks all 
     int status = 0;
     waitpid(child, &status, 0);
     REQUIRE(WIFSIGNALED(status));
-    std::string why;
-    auto r = Reader::open(path, "test-game", &why);
-    REQUIRE_MESSAGE(r, why);
+    auto r = Reader::open(path, "test-game");
+    REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
     CHECK((*r)->chunks().size() > 10);
     CHECK_FALSE((*r)->verification().indexed);
     const std::size_t frames = checkFrames(**r);

@@ -72,9 +72,8 @@ struct ReadBack {
 };
 
 ReadBack readAll(const std::string& path) {
-    std::string why;
-    auto reader = Reader::open(path, arena::kReplayGame, &why);
-    REQUIRE_MESSAGE(reader, why);
+    auto reader = Reader::open(path, arena::kReplayGame);
+    REQUIRE_MESSAGE(reader, (reader ? std::string() : reader.message()));
     ReadBack out;
     out.verification = (*reader)->verification();
     for (std::size_t i = 0; i < (*reader)->chunks().size(); ++i) {
@@ -210,16 +209,15 @@ TEST_CASE("a spectator's capture holds the server's states at every tick it rece
 
 TEST_CASE("a recording played back reaches a spectator as recorded, and players are turned away") {
     const MatchRun& run = matchRun();
-    std::string why;
-    auto reader = Reader::open(run.recording, arena::kReplayGame, &why);
-    REQUIRE_MESSAGE(reader, why);
+    auto reader = Reader::open(run.recording, arena::kReplayGame);
+    REQUIRE_MESSAGE(reader, (reader ? std::string() : reader.message()));
     net::ServerConfig transport;
     transport.bind = net::Address::loopback(0);
     transport.key = run.key;
     transport.maxClients = 4;
     arena::PlayOptions options;
     options.speed = 4.0;  // the recording is 4 to 5 s long
-    auto player = std::move(*arena::ReplayPlayer::create(std::move(*reader), transport, options, &why));
+    auto player = std::move(*arena::ReplayPlayer::create(std::move(*reader), transport, options));
     const auto address = player->session().transport().address();
 
     // A player is turned away first: playback waits for a spectator all the while.
@@ -281,9 +279,8 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
 
 TEST_CASE("a render shows each player's path in its key colour, beside a key, and saves as a compressed PNG or SVG") {
     const MatchRun& run = matchRun();
-    std::string why;
-    auto reader = Reader::open(run.recording, arena::kReplayGame, &why);
-    REQUIRE_MESSAGE(reader, why);
+    auto reader = Reader::open(run.recording, arena::kReplayGame);
+    REQUIRE_MESSAGE(reader, (reader ? std::string() : reader.message()));
     arena::ReplayRender render((*reader)->info().tickRate, 0, static_cast<std::uint32_t>(run.serverWorlds.size() - 1));
     for (std::size_t i = 0; i < (*reader)->chunks().size(); ++i) {
         auto chunk = (*reader)->readChunk(i);
@@ -345,6 +342,7 @@ TEST_CASE("a render shows each player's path in its key colour, beside a key, an
 
     const std::string png = scratch().file("render.png");
     auto draw = [&](cairo_t* cr) { (void)render.draw(cr, 800, 700, "server.twr"); };
+    std::string why;
     REQUIRE_MESSAGE(arena::view::savePicture(png, 800, 700, draw, &why), why);
     cairo_surface_t* back = cairo_image_surface_create_from_png(png.c_str());
     REQUIRE(cairo_surface_status(back) == CAIRO_STATUS_SUCCESS);

@@ -385,11 +385,10 @@ TEST_CASE("validate accepts sensible values and rejects each out-of-range field"
     CHECK(good.validate().has_value());
 
     const auto rejects = [](LinkSimConfig config, const std::string& field) {
-        std::string why;
-        const auto result = config.validate(&why);
+        const auto result = config.validate();
         REQUIRE_FALSE(result.has_value());
         CHECK(result.error() == Error::InvalidConfig);
-        CHECK(why.find(field) != std::string::npos);
+        CHECK(result.detail().find(field) != std::string::npos);
         CHECK_FALSE(config.validate().has_value());
         const auto created = LinkSim::create(config);
         REQUIRE_FALSE(created.has_value());

@@ -31,6 +31,7 @@ constexpr std::uint64_t kNow = 1'700'000'000;
 std::size_t keysOffset(std::size_t serverCount) { return kServersOffset + 6 * serverCount; }
 
 void putLe(std::vector<std::uint8_t>& bytes, std::size_t offset, std::uint64_t value, std::size_t size) {
+    REQUIRE(offset + size <= bytes.size());
     for (std::size_t i = 0; i < size; ++i) bytes[offset + i] = static_cast<std::uint8_t>(value >> (8 * i));
 }
 

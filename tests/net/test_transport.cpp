@@ -251,23 +251,24 @@ TEST_CASE("the client reports the server's counters and its own stats") {
 }
 
 TEST_CASE("invalid configurations are refused with a reason") {
-    std::string why;
     ServerConfig server;
-    CHECK(server.validate(&why).error() == Error::InvalidConfig);
-    CHECK(why.find("key") != std::string::npos);
+    CHECK(server.validate().error() == Error::InvalidConfig);
+    CHECK(server.validate().detail().find("key") != std::string::npos);
     server.key = Key::generate();
     CHECK(server.validate());
     server.maxClients = 5000;
-    CHECK_FALSE(server.validate(&why));
-    CHECK(why.find("maxClients") != std::string::npos);
+    CHECK_FALSE(server.validate());
+    CHECK(server.validate().detail().find("maxClients") != std::string::npos);
     server.maxClients = 8;
     server.limits.maxUnreliableMessage = 1500;
-    CHECK_FALSE(server.validate(&why));
-    CHECK(why.find("maxUnreliableMessage") != std::string::npos);
-    CHECK(Server::create(server).error() == Error::InvalidConfig);
+    CHECK_FALSE(server.validate());
+    CHECK(server.validate().detail().find("maxUnreliableMessage") != std::string::npos);
+    const auto created = Server::create(server);
+    CHECK(created.error() == Error::InvalidConfig);
+    CHECK(created.detail().find("maxUnreliableMessage") != std::string::npos);  // the reason travels with it
 
     ClientConfig client;
-    CHECK(client.validate(&why).error() == Error::InvalidConfig);
+    CHECK(client.validate().error() == Error::InvalidConfig);
     CHECK(Client::create(client).error() == Error::InvalidConfig);
 }
 

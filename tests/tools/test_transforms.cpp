@@ -8,7 +8,7 @@
 #include <string>
 
 using namespace tickwire::bench;
-using tickwire::net::Error;
+using tickwire::engine::Error;
 
 namespace {
 using tickwire::test::TempDir;
@@ -48,8 +48,8 @@ TEST_CASE("a transform recording out of range is refused on writing and on readi
         f.seekp(33 + 12);  // the first record's largest
         f.put(static_cast<char>(9));
     }
-    std::string why;
-    const auto read = readTransformFile(path, 1000, &why);
+    const auto read = readTransformFile(path, 1000);
+    const std::string why = read ? std::string() : read.detail();
     REQUIRE_FALSE(read.has_value());
     CHECK(read.error() == Error::Malformed);
     CHECK(why.find("largest") != std::string::npos);

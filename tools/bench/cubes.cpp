@@ -13,9 +13,9 @@
 
 namespace tickwire::bench {
 
-using net::Error;
-using net::fail;
-using net::Result;
+using engine::Error;
+using engine::fail;
+using engine::Result;
 
 // ---------------------------------------------------------------------------------------
 // File format
@@ -35,10 +35,6 @@ void storeLe32(unsigned char* p, std::int32_t v) noexcept {
     p[1] = static_cast<unsigned char>(u >> 8);
     p[2] = static_cast<unsigned char>(u >> 16);
     p[3] = static_cast<unsigned char>(u >> 24);
-}
-
-void say(std::string* why, std::string text) {
-    if (why != nullptr) *why = std::move(text);
 }
 
 const char* fieldRange(const char* field) noexcept {
@@ -88,34 +84,29 @@ const char* invalidCubeField(const CubeRecord& r) noexcept {
     return nullptr;
 }
 
-Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t maxFrames, std::string* why) {
+Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t maxFrames) {
     // Checked before opening, so a FIFO or device never blocks the open; checked again on
     // the opened file, whose size is the one that bounds everything below.
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
-        say(why, path + ": not a readable regular file");
-        return fail(Error::IoError);
+        return fail(Error::IoError, path + ": not a readable regular file");
     }
     FilePtr file(std::fopen(path.c_str(), "rb"));
     if (!file) {
-        say(why, path + ": cannot open");
-        return fail(Error::IoError);
+        return fail(Error::IoError, path + ": cannot open");
     }
     struct stat info {};
     if (::fstat(::fileno(file.get()), &info) != 0 || !S_ISREG(info.st_mode) || info.st_size < 0) {
-        say(why, path + ": cannot stat");
-        return fail(Error::IoError);
+        return fail(Error::IoError, path + ": cannot stat");
     }
     const auto size = static_cast<std::uintmax_t>(info.st_size);
     if (size % kFrameBytes != 0) {
-        say(why, "size " + std::to_string(size) + " bytes is not a whole number of " +
+        return fail(Error::Malformed, "size " + std::to_string(size) + " bytes is not a whole number of " +
                      std::to_string(kFrameBytes) + "-byte frames");
-        return fail(Error::Malformed);
     }
     const std::uintmax_t frameCount = size / kFrameBytes;
     if (frameCount > maxFrames) {
-        say(why, std::to_string(frameCount) + " frames exceed the limit of " + std::to_string(maxFrames));
-        return fail(Error::LimitExceeded);
+        return fail(Error::LimitExceeded, std::to_string(frameCount) + " frames exceed the limit of " + std::to_string(maxFrames));
     }
 
     std::vector<CubeFrame> frames;
@@ -124,15 +115,13 @@ Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t
         static_assert(sizeof(CubeFrame) == kFrameBytes);
         frames.resize(static_cast<std::size_t>(frameCount));
     } catch (const std::bad_alloc&) {
-        say(why, "cannot allocate " + std::to_string(size) + " bytes for " + std::to_string(frameCount) + " frames");
-        return fail(Error::LimitExceeded);
+        return fail(Error::OutOfMemory, "cannot allocate " + std::to_string(size) + " bytes for " + std::to_string(frameCount) + " frames");
     }
 
     std::vector<unsigned char> buffer(kFrameBytes);
     for (std::size_t f = 0; f < frames.size(); ++f) {
         if (std::fread(buffer.data(), 1, buffer.size(), file.get()) != buffer.size()) {
-            say(why, path + ": shorter than its size while reading frame " + std::to_string(f));
-            return fail(Error::IoError);
+            return fail(Error::IoError, path + ": shorter than its size while reading frame " + std::to_string(f));
         }
         for (std::size_t i = 0; i < kCubes; ++i) {
             const unsigned char* p = buffer.data() + i * kRecordBytes;
@@ -146,14 +135,12 @@ Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t
             r.z = loadLe32(p + 24);
             r.interacting = loadLe32(p + 28);
             if (const char* bad = invalidCubeField(r)) {
-                say(why, describeField(f, i, r, bad));
-                return fail(Error::Malformed);
+                return fail(Error::Malformed, describeField(f, i, r, bad));
             }
         }
     }
     if (std::fgetc(file.get()) != EOF) {
-        say(why, path + ": grew while reading");
-        return fail(Error::IoError);
+        return fail(Error::IoError, path + ": grew while reading");
     }
     return frames;
 }

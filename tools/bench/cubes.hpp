@@ -8,7 +8,7 @@
 /// records; each record is eight int32 in CubeRecord's field order. The first frame is
 /// repeated six times at the start, so frame i >= 6 can be encoded against frame i - 6.
 
-#include <tickwire/net/result.hpp>
+#include <tickwire/engine/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -51,22 +51,20 @@ using CubeFrame = std::array<CubeRecord, kCubes>;
 
 /// Reads a whole recording. The file's size is checked before anything is allocated, and
 /// nothing larger than the file is ever allocated.
-/// - net::Error::IoError: the file is missing, unreadable, or its size changed while reading.
-/// - net::Error::LimitExceeded: the file holds more than maxFrames frames (or more than
-///   memory can hold).
-/// - net::Error::Malformed: the size is not a whole number of frames, or a field is outside its
-///   range. When why is not null it receives which frame, cube and field (it is left
-///   alone on success).
+/// - engine::Error::IoError: the file is missing, unreadable, or its size changed while reading.
+/// - engine::Error::LimitExceeded: the file holds more than maxFrames frames.
+/// - engine::Error::OutOfMemory: the frames do not fit in memory.
+/// - engine::Error::Malformed: the size is not a whole number of frames, or a field is outside its
+///   range; the detail says which frame, cube and field.
 /// A file of zero bytes is a valid recording of zero frames.
-[[nodiscard]] net::Result<std::vector<CubeFrame>> readCubeFile(const std::string& path,
-                                                          std::size_t maxFrames = 100000,
-                                                          std::string* why = nullptr);
+[[nodiscard]] engine::Result<std::vector<CubeFrame>> readCubeFile(const std::string& path,
+                                                                 std::size_t maxFrames = 100000);
 
 /// Writes frames as a recording, replacing the file at path.
-/// - net::Error::InvalidArgument: a field is outside its range (nothing is written), so every
+/// - engine::Error::InvalidArgument: a field is outside its range (nothing is written), so every
 ///   file written here reads back.
-/// - net::Error::IoError: the file could not be created or written.
-[[nodiscard]] net::Result<void> writeCubeFile(const std::string& path, const std::vector<CubeFrame>& frames);
+/// - engine::Error::IoError: the file could not be created or written.
+[[nodiscard]] engine::Result<void> writeCubeFile(const std::string& path, const std::vector<CubeFrame>& frames);
 
 /// Checks one record against the field ranges. Returns the name of the first field out of
 /// range ("largest", "a", ..., "interacting"), or nullptr when every field is valid.

@@ -243,7 +243,7 @@ int runSnapshot(const SnapshotOptions& o) {
     if (!o.makeCubes.empty()) {
         const auto frames = simulateCubes(o.frames ? o.frames : 1806, o.seed);
         if (auto ok = writeCubeFile(o.makeCubes, frames); !ok) {
-            std::cerr << "tickwire-bench: cannot write '" << o.makeCubes << "': " << net::describe(ok.error()) << '\n';
+            std::cerr << "tickwire-bench: cannot write '" << o.makeCubes << "': " << ok.message() << '\n';
             return 1;
         }
         std::cout << "wrote " << frames.size() << " frames of the cube scene (" << kLeadingCopies
@@ -252,7 +252,7 @@ int runSnapshot(const SnapshotOptions& o) {
     if (!o.makeAsteroids.empty()) {
         const auto rec = simulateAsteroids(o.frames ? o.frames : 5400, o.seed);
         if (auto ok = writeTransformFile(o.makeAsteroids, rec); !ok) {
-            std::cerr << "tickwire-bench: cannot write '" << o.makeAsteroids << "': " << net::describe(ok.error())
+            std::cerr << "tickwire-bench: cannot write '" << o.makeAsteroids << "': " << ok.message()
                       << '\n';
             return 1;
         }
@@ -265,11 +265,9 @@ int runSnapshot(const SnapshotOptions& o) {
     j["benchmark"] = "snapshot";
     j["machine"] = {{"cpus", machine.cpus}, {"cpu_model", machine.cpuModel}, {"load_average", machine.loadAverage}};
     if (!o.cubes.empty()) {
-        std::string why;
-        auto frames = readCubeFile(o.cubes, 100000, &why);
+        auto frames = readCubeFile(o.cubes, 100000);
         if (!frames) {
-            std::cerr << "tickwire-bench: cannot read '" << o.cubes << "': " << net::describe(frames.error())
-                      << (why.empty() ? "" : " (" + why + ")") << '\n';
+            std::cerr << "tickwire-bench: cannot read '" << o.cubes << "': " << frames.message() << '\n';
             return 1;
         }
         const std::vector<std::size_t> ages = o.ages.empty() ? std::vector<std::size_t>{6} : o.ages;
@@ -307,11 +305,9 @@ int runSnapshot(const SnapshotOptions& o) {
         j["roundtrip_ok"] = ok;
     }
     if (!o.asteroids.empty()) {
-        std::string why;
-        auto rec = readTransformFile(o.asteroids, 200000, &why);
+        auto rec = readTransformFile(o.asteroids, 200000);
         if (!rec) {
-            std::cerr << "tickwire-bench: cannot read '" << o.asteroids << "': " << net::describe(rec.error())
-                      << (why.empty() ? "" : " (" + why + ")") << '\n';
+            std::cerr << "tickwire-bench: cannot read '" << o.asteroids << "': " << rec.message() << '\n';
             return 1;
         }
         if (rec->positionResolution != 0.01 || rec->positionLimit != 40 || rec->rotationBits != 12) {

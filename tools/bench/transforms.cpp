@@ -9,9 +9,9 @@
 
 namespace tickwire::bench {
 
-using net::Error;
-using net::fail;
-using net::Result;
+using engine::Error;
+using engine::fail;
+using engine::Result;
 
 namespace {
 
@@ -55,21 +55,16 @@ const char* invalidRecord(const TransformRecording& r, const TransformRecord& t)
     return nullptr;
 }
 
-void say(std::string* why, std::string text) {
-    if (why) *why = std::move(text);
-}
-
 }  // namespace
 
 std::uint32_t TransformRecording::positionMax() const {
     return static_cast<std::uint32_t>(std::ceil(2 * positionLimit / positionResolution - 1e-9));
 }
 
-Result<TransformRecording> readTransformFile(const std::string& path, std::size_t maxFrames, std::string* why) {
+Result<TransformRecording> readTransformFile(const std::string& path, std::size_t maxFrames) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
-        say(why, path + ": not a readable regular file");
-        return fail(Error::IoError);
+        return fail(Error::IoError, path + ": not a readable regular file");
     }
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) return fail(Error::IoError);
@@ -77,16 +72,13 @@ Result<TransformRecording> readTransformFile(const std::string& path, std::size_
     if (!file) return fail(Error::IoError);
     unsigned char h[kHeaderBytes];
     if (size < kHeaderBytes || std::fread(h, 1, kHeaderBytes, file.get()) != kHeaderBytes) {
-        say(why, "shorter than the header");
-        return fail(Error::Malformed);
+        return fail(Error::Malformed, "shorter than the header");
     }
     if (std::memcmp(h, kMagic, 4) != 0) {
-        say(why, "not a transform recording (no TWTR magic)");
-        return fail(Error::Malformed);
+        return fail(Error::Malformed, "not a transform recording (no TWTR magic)");
     }
     if (get(h + 4, 2) != kVersion) {
-        say(why, "version " + std::to_string(get(h + 4, 2)) + "; this build reads version 1");
-        return fail(Error::UnsupportedVersion);
+        return fail(Error::UnsupportedVersion, "version " + std::to_string(get(h + 4, 2)) + "; this build reads version 1");
     }
     TransformRecording r;
     r.bodies = static_cast<std::uint32_t>(get(h + 6, 4));
@@ -96,16 +88,13 @@ Result<TransformRecording> readTransformFile(const std::string& path, std::size_
     r.rotationBits = h[28];
     const std::uint64_t frames = get(h + 29, 4);
     if (!headerValid(r)) {
-        say(why, "header values out of range");
-        return fail(Error::Malformed);
+        return fail(Error::Malformed, "header values out of range");
     }
     if (frames > maxFrames) {
-        say(why, std::to_string(frames) + " frames exceed the limit of " + std::to_string(maxFrames));
-        return fail(Error::LimitExceeded);
+        return fail(Error::LimitExceeded, std::to_string(frames) + " frames exceed the limit of " + std::to_string(maxFrames));
     }
     if (size != kHeaderBytes + frames * r.bodies * kRecordBytes) {
-        say(why, "size does not match " + std::to_string(frames) + " frames of " + std::to_string(r.bodies) + " bodies");
-        return fail(Error::Malformed);
+        return fail(Error::Malformed, "size does not match " + std::to_string(frames) + " frames of " + std::to_string(r.bodies) + " bodies");
     }
     std::vector<unsigned char> buffer(r.bodies * kRecordBytes);
     r.frames.resize(frames);
@@ -120,8 +109,7 @@ Result<TransformRecording> readTransformFile(const std::string& path, std::size_
             t.largest = static_cast<std::uint32_t>(get(p + 12, 4));
             for (int i = 0; i < 3; ++i) t.rotation[i] = static_cast<std::uint32_t>(get(p + 16 + 4 * i, 4));
             if (const char* bad = invalidRecord(r, t)) {
-                say(why, "frame " + std::to_string(f) + " body " + std::to_string(b) + ": " + bad + " out of range");
-                return fail(Error::Malformed);
+                return fail(Error::Malformed, "frame " + std::to_string(f) + " body " + std::to_string(b) + ": " + bad + " out of range");
             }
         }
     }

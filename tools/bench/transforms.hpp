@@ -16,7 +16,7 @@
 /// components (0 .. 2^bits - 1), exactly as tickwire's BoundedFloat and QuatSmallestThree
 /// quantize them (docs/PROTOCOL.md §6).
 
-#include <tickwire/net/result.hpp>
+#include <tickwire/engine/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -49,14 +49,13 @@ struct TransformRecording {
 };
 
 /// Reads a recording. Errors: IoError (missing or unreadable), Malformed (bad magic or
-/// header, a size that is not the header's frame count, a value out of its range; `why`
-/// says which), UnsupportedVersion, LimitExceeded (more than maxFrames frames).
-[[nodiscard]] net::Result<TransformRecording> readTransformFile(const std::string& path,
-                                                               std::size_t maxFrames = 200000,
-                                                               std::string* why = nullptr);
+/// header, a size that is not the header's frame count, a value out of its range; the
+/// detail says which), UnsupportedVersion, LimitExceeded (more than maxFrames frames).
+[[nodiscard]] engine::Result<TransformRecording> readTransformFile(const std::string& path,
+                                                                      std::size_t maxFrames = 200000);
 
 /// Writes a recording, replacing the file. Errors: InvalidArgument (a header value or a
 /// record out of range, or a frame of the wrong size: nothing is written), IoError.
-[[nodiscard]] net::Result<void> writeTransformFile(const std::string& path, const TransformRecording& recording);
+[[nodiscard]] engine::Result<void> writeTransformFile(const std::string& path, const TransformRecording& recording);
 
 }  // namespace tickwire::bench

@@ -193,7 +193,7 @@ template <class T>
     }
     auto token = net::ConnectToken::load(path);
     if (token) return *token;
-    error = option + ": " + detail::quoted(path) + " is not a connect token (" + std::string(net::describe(token.error())) +
+    error = option + ": " + detail::quoted(path) + " is not a connect token (" + token.message() +
             ")";
     return std::nullopt;
 }

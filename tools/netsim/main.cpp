@@ -95,14 +95,14 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     config.forward = *target;
-    if (!config.validate(&why)) {
-        std::cerr << "tickwire-netsim: " << why << '\n';
+    if (auto ok = config.validate(); !ok) {
+        std::cerr << "tickwire-netsim: " << ok.detail() << '\n';
         return kExitUsage;
     }
     auto sim = LinkSim::create(config, bindAny);
     if (!sim) {
         std::cerr << "tickwire-netsim: cannot listen on port " << config.listenPort << ": "
-                  << describe(sim.error()) << '\n';
+                  << sim.message() << '\n';
         return kExitFailed;
     }
 

@@ -83,18 +83,17 @@ std::unique_ptr<Reader> openReplay(const std::string& path) {
         say(kExitUnusable, "cannot read " + inQuotes(path) + ": " + *cannot);
         return nullptr;
     }
-    std::string why;
-    auto reader = Reader::open(path, arena::kReplayGame, &why);
+    auto reader = Reader::open(path, arena::kReplayGame);
     if (!reader) {
-        say(kExitUnusable, why.empty() ? "cannot read " + inQuotes(path) + ": " + std::string(describe(reader.error()))
-                                       : why);
+        say(kExitUnusable, reader.detail().empty() ? "cannot read " + inQuotes(path) + ": " + reader.message()
+                                                   : reader.detail());
         return nullptr;
     }
     return std::move(*reader);
 }
 
-std::string chunkProblem(const Reader& reader, std::size_t i, net::Error error) {
-    return arena::chunkProblem(i, reader.chunks()[i], error);
+std::string chunkProblem(const Reader& reader, std::size_t i, const std::string& problem) {
+    return arena::chunkProblem(i, reader.chunks()[i], problem);
 }
 
 /// True when the file is damaged and ticks up to `to` may lie beyond its intact part.
@@ -177,7 +176,7 @@ int runInfo(const InfoOptions& o) {
         progress.show(chunkProgress(i, reader->chunks().size()));
         auto chunk = reader->readChunk(i);
         if (!chunk) {
-            decodeProblem = chunkProblem(*reader, i, chunk.error());
+            decodeProblem = chunkProblem(*reader, i, chunk.message());
             break;
         }
         ++readable;
@@ -289,7 +288,7 @@ int runVerify(const std::string& file) {
     // A chunk can pass its checksums and still hold records the codec refuses: decoding
     // every one is what makes "intact" mean readable.
     std::optional<std::size_t> undecodable;
-    net::Error decodeError = net::Error::Malformed;
+    std::string decodeError;
     std::uint64_t events = 0;
     Progress progress("verify");
     for (std::size_t i = 0; i < chunks.size(); ++i) {
@@ -297,7 +296,7 @@ int runVerify(const std::string& file) {
         auto chunk = reader->readChunk(i);
         if (!chunk) {
             undecodable = i;
-            decodeError = chunk.error();
+            decodeError = chunk.message();
             break;
         }
         events += chunk->events.size();
@@ -396,7 +395,7 @@ int runDump(const DumpOptions& o) {
         auto chunk = reader->readChunk(*i);
         if (!chunk) {
             std::fflush(stdout);
-            return say(kExitDamaged, chunkProblem(*reader, *i, chunk.error()) + "; the ticks before it were dumped");
+            return say(kExitDamaged, chunkProblem(*reader, *i, chunk.message()) + "; the ticks before it were dumped");
         }
         // Frames and events in tick order; an event follows the frame of its tick, as it
         // followed that tick's snapshot when it was sent.
@@ -461,7 +460,7 @@ int runRender(const RenderOptions& o) {
         auto chunk = reader->readChunk(*i);
         if (!chunk) {
             progress.clear();
-            code = say(kExitDamaged, chunkProblem(*reader, *i, chunk.error()) + "; drawing the ticks before it");
+            code = say(kExitDamaged, chunkProblem(*reader, *i, chunk.message()) + "; drawing the ticks before it");
             break;
         }
         for (std::size_t f = 0; f < chunk->frames.size(); ++f) render.addFrame(chunk->frames[f], chunk->frameBytes[f]);
@@ -497,7 +496,7 @@ int runCapture(const CaptureOptions& o) {
     auto server = net::Address::parse(o.server);
     if (!server) {
         return say(kExitUnusable, "--server " + inQuotes(o.server) + ": expected HOST:PORT (" +
-                                      std::string(describe(server.error())) + ")");
+                                      server.message() + ")");
     }
     if (o.keyFile.empty() == o.tokenFile.empty()) {
         return say(kExitUnusable, "give --token TOKENFILE, or --key KEYFILE to mint a spectator token (development)");
@@ -517,7 +516,7 @@ int runCapture(const CaptureOptions& o) {
         if (!key) return say(kExitUnusable, keyError);
         // A random id, so that a capture never takes the place of a player with the same id.
         auto issued = arena::tool::devToken(*key, *server, arena::tool::randomPlayerId());
-        if (!issued) return say(kExitUnusable, "cannot issue a token: " + std::string(describe(issued.error())));
+        if (!issued) return say(kExitUnusable, "cannot issue a token: " + issued.message());
         token = *issued;
     }
     token.servers = {*server};
@@ -528,14 +527,13 @@ int runCapture(const CaptureOptions& o) {
     config.transport.token = token;
     config.transport.handshakeTimeoutMs = 10000;
     Progress progress("capture");
-    std::string why;
     auto made = arena::ArenaCapture::create(config, o.out, [&](const std::string& line) {
         progress.clear();
         say(kExitDamaged, line);
-    }, &why);
-    if (!made) return say(kExitUnusable, why);
+    });
+    if (!made) return say(kExitUnusable, made.detail().empty() ? made.message() : made.detail());
     auto& capture = **made;
-    if (auto ok = capture.connect(); !ok) return say(kExitDamaged, "cannot connect: " + std::string(describe(ok.error())));
+    if (auto ok = capture.connect(); !ok) return say(kExitDamaged, "cannot connect: " + ok.message());
     arena::tool::catchStopSignals();
     std::cerr << "tickwire-replay: capturing " << server->toString() << " into " << o.out << '\n';
 
@@ -613,10 +611,8 @@ int runPlay(const PlayCliOptions& o) {
         progress.clear();
         std::cerr << "[" << describe(level) << "] " << line << '\n';
     };
-    std::string why;
-    auto made = arena::ReplayPlayer::create(std::move(reader), transport, {.speed = o.speed, .from = o.from, .loop = o.loop},
-                                            &why);
-    if (!made) return say(made.error() == net::Error::InvalidArgument ? kExitUnusable : kExitDamaged, why);
+    auto made = arena::ReplayPlayer::create(std::move(reader), transport, {.speed = o.speed, .from = o.from, .loop = o.loop});
+    if (!made) return say(made.error() == engine::Error::InvalidArgument ? kExitUnusable : kExitDamaged, made.detail());
     auto& player = **made;
     arena::tool::catchStopSignals();
     std::cerr << "tickwire-replay: playing " << o.file << " at " << tickRate << " ticks per second x " << o.speed

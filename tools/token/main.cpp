@@ -195,7 +195,7 @@ int runIssue(const IssueOptions& options) {
     }
 
     const auto token = issueToken(*key, params, unixNow());
-    if (!token) return fail(kExitFailed, std::string("cannot issue the token: ") + std::string(describe(token.error())));
+    if (!token) return fail(kExitFailed, std::string("cannot issue the token: ") + token.message());
     if (!token->save(options.out)) return fail(kExitFailed, "cannot write token file " + inQuotes(options.out));
     std::cout << "wrote a token for client " << options.clientId << " to " << options.out << ", expiring "
               << utc(token->expireTime) << '\n';
@@ -247,7 +247,7 @@ int runShow(const ShowOptions& options) {
     }
     if (!token) {
         return fail(kExitUsage,
-                    inQuotes(options.tokenFile) + " is not a connect token: " + std::string(describe(token.error())));
+                    inQuotes(options.tokenFile) + " is not a connect token: " + token.message());
     }
     if (options.json) {
         printJson(*token, unixNow());

@@ -158,7 +158,7 @@ public:
     /// Reads one bit. Error::Truncated at the end.
     [[nodiscard]] Result<bool> readBool() noexcept {
         auto bit = read(1);
-        if (!bit) return fail(bit.error());
+        if (!bit) return fail(bit.failure());
         return *bit != 0;
     }
 
@@ -171,7 +171,7 @@ public:
     /// read(bits).
     [[nodiscard]] Result<std::int64_t> readSigned(unsigned bits) noexcept {
         auto raw = read(bits);
-        if (!raw) return fail(raw.error());
+        if (!raw) return fail(raw.failure());
         if (bits == 0) return std::int64_t{0};
         if (bits < 64 && ((*raw >> (bits - 1)) & 1u) != 0) *raw |= ~std::uint64_t{0} << bits;
         return static_cast<std::int64_t>(*raw);

@@ -41,21 +41,19 @@ struct ClientSessionConfig {
     ClockSyncConfig clock;                 ///< tickRate is taken from above
     SnapshotCodecConfig codec;             ///< must equal the server's
 
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const {
-        auto bad = [&](const char* text) -> Result<void> {
-            if (why) *why = text;
-            return fail(Error::InvalidConfig);
-        };
+    [[nodiscard]] Result<void> validate() const {
+        auto bad = [](const char* text) -> Result<void> { return fail(Error::InvalidConfig, text); };
         if (tickRate < 1 || tickRate > 1000) return bad("tickRate must be 1..1000");
         if (snapshotRate > tickRate) return bad("snapshotRate must be 0..tickRate (0: the server's)");
         if (inputRedundancy < 1 || inputRedundancy > 32) return bad("inputRedundancy must be 1..32");
         if (!(smoothingSeconds >= 0 && smoothingSeconds <= 2)) return bad("smoothingSeconds must be 0..2");
         if (snapshotHistory < 2 || snapshotHistory > 1024) return bad("snapshotHistory must be 2..1024");
-        return transport.validate(why);
+        if (auto ok = transport.validate(); !ok) return fail(Error::InvalidConfig, "transport: " + ok.detail());
+        return {};
     }
 };
 
-/// Client figures (issue 4, section 5).
+/// Client figures.
 struct ClientSessionStats {
     std::uint64_t corrections = 0;        ///< authoritative states that differed from the prediction
     double meanCorrectionError = 0;       ///< G::error units (1 per correction without the hook)
@@ -90,9 +88,9 @@ public:
     /// Returns the local player's input for a tick (called once per simulated tick).
     using InputSampler = std::function<Input(std::uint32_t tick)>;
 
-    /// Errors: InvalidConfig, and those of net::Client::create.
+    /// Errors: InvalidConfig; Transport (net::Client::create failed, the detail says how).
     [[nodiscard]] static Result<std::unique_ptr<ClientSession>> create(ClientSessionConfig config) {
-        if (auto ok = config.validate(); !ok) return fail(ok.error());
+        if (auto ok = config.validate(); !ok) return fail(ok.failure());
         config.interpolation.tickRate = config.tickRate;
         config.interpolation.snapshotRate = config.snapshotRate == 0 ? config.tickRate : config.snapshotRate;
         config.clock.tickRate = config.tickRate;
@@ -100,13 +98,13 @@ public:
         auto clock = ClockSync::create(config.clock);
         if (!timeline || !clock) return fail(Error::InvalidConfig);
         auto client = net::Client::create(config.transport);
-        if (!client) return fail(client.error());
+        if (!client) return fail(transportFailure(client.failure()));
         return std::unique_ptr<ClientSession>(
             new ClientSession(std::move(config), std::move(*client), std::move(*timeline), std::move(*clock)));
     }
 
     /// Starts connecting (net::Client::connect).
-    [[nodiscard]] Result<void> connect() { return client_->connect(); }
+    [[nodiscard]] net::Result<void> connect() { return client_->connect(); }
     [[nodiscard]] bool connected() const noexcept { return client_->connected(); }
     /// Why the connection ended, once it has (none while connecting or connected). After
     /// this the session receives nothing more; connect() may be called again.
@@ -151,8 +149,8 @@ public:
     /// A reliable game event to the server. Errors: NotConnected (also until the server's
     /// Welcome has agreed with this client: the server drops events from a client that has
     /// not joined), MessageTooLarge, QueueFull.
-    [[nodiscard]] Result<void> sendEvent(std::span<const std::uint8_t> data) {
-        if (!agreed_) return fail(Error::NotConnected);
+    [[nodiscard]] net::Result<void> sendEvent(std::span<const std::uint8_t> data) {
+        if (!agreed_) return fail(net::Error::NotConnected);
         const auto bytes = net::encodeMessage(detail::kEvent, detail::EventMessage{{data.begin(), data.end()}});
         return client_->send(net::Channel::Reliable, bytes);
     }

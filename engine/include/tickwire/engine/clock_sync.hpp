@@ -34,10 +34,9 @@ struct ClockSyncConfig {
     /// (0, 0.5].
     double maxAdjust = 0.05;
 
-    /// Error::InvalidConfig when a field is outside its range (or not a number); `why`,
-    /// when given, receives a one-line English description of the first offending field
-    /// (unchanged on success).
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Error::InvalidConfig when a field is outside its range (or not a number), the detail
+    /// naming the first offending field.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// Client-side estimate of the server's tick and of how fast the client's tick clock should

@@ -7,16 +7,12 @@
 /// any other Cereal archive (binary, JSON, the transport's WireArchive) just stores the
 /// integer.
 
-#include <tickwire/net/result.hpp>
+#include <tickwire/engine/error.hpp>
 
 #include <cstdint>
 #include <type_traits>
 
 namespace tickwire::engine {
-
-using net::Error;
-using net::fail;
-using net::Result;
 
 /// What a field's integer means to the snapshot codec, beyond its width. A quantized type
 /// says so when it hands its fields to an archive; games never need to.

@@ -18,11 +18,10 @@ namespace tickwire::engine {
 struct InputBufferConfig {
     std::uint32_t capacity = 64;  ///< 2..4096 ticks held ahead of the simulation
 
-    /// Errors: InvalidConfig, with the reason in `why`.
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const {
+    /// Errors: InvalidConfig, the detail saying why.
+    [[nodiscard]] Result<void> validate() const {
         if (capacity < 2 || capacity > 4096) {
-            if (why) *why = "capacity must be 2..4096 ticks";
-            return fail(Error::InvalidConfig);
+            return fail(Error::InvalidConfig, "capacity must be 2..4096 ticks");
         }
         return {};
     }
@@ -43,7 +42,7 @@ public:
 
     /// Errors: InvalidConfig.
     [[nodiscard]] static Result<InputBuffer> create(InputBufferConfig config = {}) {
-        if (auto ok = config.validate(); !ok) return fail(ok.error());
+        if (auto ok = config.validate(); !ok) return fail(ok.failure());
         return InputBuffer(config);
     }
 

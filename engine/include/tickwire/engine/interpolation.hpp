@@ -45,10 +45,9 @@ struct InterpolationConfig {
     /// Snapshot ticks remembered, 2..65536; the oldest is forgotten first.
     std::size_t capacity = 64;
 
-    /// Error::InvalidConfig when a field is outside its range (or not a number); `why`,
-    /// when given, receives a one-line English description of the first offending field
-    /// (unchanged on success).
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Error::InvalidConfig when a field is outside its range (or not a number), the detail
+    /// naming the first offending field.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// The render timeline for remote entities: feed it every snapshot's tick and arrival time,

@@ -94,9 +94,9 @@ struct LagCompensationConfig {
     /// maxRewindTicks as seconds at tickRate.
     [[nodiscard]] double maxRewindSeconds() const noexcept { return maxRewindTicks / tickRate; }
 
-    /// Error::InvalidConfig when a field is outside its range; `why`, when given, receives
-    /// a one-line English description of the first offending field (unchanged on success).
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Error::InvalidConfig when a field is outside its range, the detail naming the first
+    /// offending field.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// The per-tick history of hit volumes, and hit tests against any (fractional) tick in it.

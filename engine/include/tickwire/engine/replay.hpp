@@ -14,11 +14,10 @@
 ///     (*w)->addEvent(world.tick, bytes);            // a reliable game event of that tick
 ///     (*w)->close();                                // writes the index
 ///
-///     auto r = ReplayReader<Game::Codec>::open("match.twr", "my-game", &why);
+///     auto r = ReplayReader<Game::Codec>::open("match.twr", "my-game");  // r.message() says why not
 ///     for (std::size_t i = 0; i < (*r)->chunks().size(); ++i) { auto c = (*r)->readChunk(i); ... }
 
 #include <tickwire/engine/snapshot.hpp>
-#include <tickwire/net/result.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -58,8 +57,8 @@ struct ReplayWriterConfig {
     std::uint32_t chunkTicks = 60;          ///< a chunk closes once it spans this many ticks, 1..100000
     std::size_t chunkBytes = 256 * 1024;    ///< ... or once its payload reaches this, 1 KiB..kReplayMaxChunkBytes/2
 
-    /// Errors: InvalidConfig; `why` says which field.
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Errors: InvalidConfig, the detail naming the field.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// One chunk as listed by the file's index or found by scanning it.
@@ -129,10 +128,10 @@ struct ReplayScan {
 };
 
 /// Reads the header and walks every chunk, checking each one's framing and CRCs (and the
-/// index, when present). Errors: IoError; Malformed/Truncated (no valid header: `why` says
+/// index, when present). Errors: IoError; Malformed/Truncated (no valid header: the detail says
 /// why); UnsupportedVersion. A damaged chunk is not an error: it ends `chunks` and is
 /// described in `verification`.
-[[nodiscard]] Result<ReplayScan> scanReplay(const std::string& path, std::string* why);
+[[nodiscard]] Result<ReplayScan> scanReplay(const std::string& path);
 
 /// A chunk's payload, CRC checked. Errors: IoError, Malformed (CRC mismatch), Truncated.
 [[nodiscard]] Result<std::vector<std::uint8_t>> readChunkPayload(const std::string& path, const ReplayChunkEntry& entry);
@@ -168,11 +167,11 @@ public:
     /// (game id, tick rate), IoError.
     [[nodiscard]] static Result<std::unique_ptr<ReplayWriter>> create(const std::string& path, ReplayInfo info,
                                                                       ReplayWriterConfig config = {}) {
-        if (auto ok = config.validate(); !ok) return fail(ok.error());
+        if (auto ok = config.validate(); !ok) return fail(ok.failure());
         info.schemaHash = Codec::schemaHash();
         info.version = kReplayVersion;
         auto file = detail::ReplayFileWriter::create(path, info);
-        if (!file) return fail(file.error());
+        if (!file) return fail(file.failure());
         return std::unique_ptr<ReplayWriter>(new ReplayWriter(std::move(*file), config));
     }
 
@@ -182,10 +181,9 @@ public:
 
     /// Records the world at world.tick, which must be later than the last frame's.
     /// Errors: InvalidArgument (tick not after the last, or the codec refused the world),
-    /// IoError (a chunk could not be written; the file keeps every chunk before it), Busy
-    /// (closed).
+    /// IoError (a chunk could not be written; the file keeps every chunk before it), Closed.
     [[nodiscard]] Result<void> addFrame(const World& world) {
-        if (!file_) return fail(Error::Busy);
+        if (!file_) return fail(Error::Closed);
         if (lastTick_ && world.tick <= *lastTick_) return fail(Error::InvalidArgument);
         if (world.entities.size() > kReplayMaxChunkEntities) return fail(Error::InvalidArgument);
         if (entry_.frames > 0 && (world.tick - entry_.firstTick >= config_.chunkTicks ||
@@ -208,10 +206,10 @@ public:
         return {};
     }
 
-    /// Records a reliable event at `tick` (in the chunk being filled). Errors: Busy (closed),
+    /// Records a reliable event at `tick` (in the chunk being filled). Errors: Closed,
     /// LimitExceeded (larger than a chunk may hold).
     [[nodiscard]] Result<void> addEvent(std::uint32_t tick, std::span<const std::uint8_t> data) {
-        if (!file_) return fail(Error::Busy);
+        if (!file_) return fail(Error::Closed);
         if (data.size() > config_.chunkBytes) return fail(Error::LimitExceeded);
         if (entry_.frames == 0 && entry_.events == 0) entry_.firstTick = tick;
         detail::appendReplayRecord(payload_, detail::ReplayRecord::Event, tick, data);
@@ -221,10 +219,9 @@ public:
     }
 
     /// Writes the chunk being filled, if any. Errors: IoError (the writer is then closed,
-    /// without an index: the file keeps every chunk before the one that failed), Busy
-    /// (closed).
+    /// without an index: the file keeps every chunk before the one that failed), Closed.
     [[nodiscard]] Result<void> flush() {
-        if (!file_) return fail(Error::Busy);
+        if (!file_) return fail(Error::Closed);
         if (entry_.frames == 0 && entry_.events == 0) return {};
         auto ok = file_->writeChunk(entry_, payload_);
         payload_.clear();
@@ -290,24 +287,19 @@ public:
 
     /// Opens and scans `path`. `game`, when not empty, must equal the file's game id.
     /// Errors: IoError (unreadable), Truncated/Malformed (not a replay), UnsupportedVersion
-    /// (another format version), WrongProtocol (another game, or other entity types);
-    /// `why` gets a sentence naming what differs.
+    /// (another format version), WrongGame (another game, or other entity types); the
+    /// failure's detail is a sentence naming what differs.
     [[nodiscard]] static Result<std::unique_ptr<ReplayReader>> open(const std::string& path,
                                                                     const std::string& game = {},
-                                                                    std::string* why = nullptr,
                                                                     SnapshotCodecConfig codec = {}) {
-        auto scan = detail::scanReplay(path, why);
-        if (!scan) return fail(scan.error());
+        auto scan = detail::scanReplay(path);
+        if (!scan) return fail(scan.failure());
         if (!game.empty() && scan->info.game != game) {
-            if (why) *why = "'" + path + "' is a replay of '" + scan->info.game + "', not of '" + game + "'";
-            return fail(Error::WrongProtocol);
+            return fail(Error::WrongGame, "'" + path + "' is a replay of '" + scan->info.game + "', not of '" + game + "'");
         }
         if (scan->info.schemaHash != Codec::schemaHash()) {
-            if (why) {
-                *why = "'" + path + "' was recorded with other entity types than this build's (schema " +
-                       hex(scan->info.schemaHash) + ", expected " + hex(Codec::schemaHash()) + ")";
-            }
-            return fail(Error::WrongProtocol);
+            return fail(Error::WrongGame, "'" + path + "' was recorded with other entity types than this build's (schema " +
+                                              hex(scan->info.schemaHash) + ", expected " + hex(Codec::schemaHash()) + ")");
         }
         return std::unique_ptr<ReplayReader>(new ReplayReader(path, std::move(*scan), codec));
     }
@@ -325,14 +317,14 @@ public:
     [[nodiscard]] Result<ReplayChunk<World>> readChunk(std::size_t i) const {
         if (i >= scan_.chunks.size()) return fail(Error::InvalidArgument);
         auto payload = detail::readChunkPayload(path_, scan_.chunks[i]);
-        if (!payload) return fail(payload.error());
+        if (!payload) return fail(payload.failure());
         ReplayChunk<World> chunk;
         chunk.entry = scan_.chunks[i];
         std::size_t entities = 0;
         std::size_t pos = 0;
         while (pos < payload->size()) {
             auto record = detail::readReplayRecord(*payload, pos);
-            if (!record) return fail(record.error());
+            if (!record) return fail(record.failure());
             // No more records than the chunk's header announced are kept.
             if (record->kind == detail::ReplayRecord::Event ? chunk.events.size() >= chunk.entry.events
                                                             : chunk.frames.size() >= chunk.entry.frames) {

@@ -46,11 +46,8 @@ struct ServerSessionConfig {
     bool lagCompensationEnabled = true;          ///< false: shots resolve at the current tick
     SnapshotCodecConfig codec;
 
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const {
-        auto bad = [&](const char* text) -> Result<void> {
-            if (why) *why = text;
-            return fail(Error::InvalidConfig);
-        };
+    [[nodiscard]] Result<void> validate() const {
+        auto bad = [](const char* text) -> Result<void> { return fail(Error::InvalidConfig, text); };
         if (tickRate < 1 || tickRate > 1000) return bad("tickRate must be 1..1000");
         if (snapshotRate < 1 || snapshotRate > tickRate || tickRate % snapshotRate != 0) {
             return bad("snapshotRate must be 1..tickRate and divide it");
@@ -58,9 +55,9 @@ struct ServerSessionConfig {
         if (bytesPerSecondPerClient < 1024) return bad("bytesPerSecondPerClient must be at least 1024");
         if (!(budgetBurstSeconds >= 0.01 && budgetBurstSeconds <= 10)) return bad("budgetBurstSeconds must be 0.01..10");
         if (snapshotHistory < 2 || snapshotHistory > 1024) return bad("snapshotHistory must be 2..1024");
-        if (auto ok = InputBufferConfig{inputBufferTicks}.validate(why); !ok) return ok;
-        if (auto ok = lagCompensation.validate(why); !ok) return ok;
-        if (auto ok = transport.validate(why); !ok) return ok;
+        if (auto ok = InputBufferConfig{inputBufferTicks}.validate(); !ok) return ok;
+        if (auto ok = lagCompensation.validate(); !ok) return ok;
+        if (auto ok = transport.validate(); !ok) return fail(Error::InvalidConfig, "transport: " + ok.detail());
         return {};
     }
 };
@@ -108,14 +105,14 @@ public:
     using Input = typename G::Input;
     using Event = ServerSessionEvent<G>;
 
-    /// Errors: InvalidConfig, and those of net::Server::create.
+    /// Errors: InvalidConfig; Transport (net::Server::create failed, the detail says how).
     [[nodiscard]] static Result<std::unique_ptr<ServerSession>> create(ServerSessionConfig config) {
-        if (auto ok = config.validate(); !ok) return fail(ok.error());
+        if (auto ok = config.validate(); !ok) return fail(ok.failure());
         auto clock = TickClock::create({.tickRate = config.tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
         auto history = HitHistory::create(config.lagCompensation);
         if (!clock || !history) return fail(Error::InvalidConfig);
         auto server = net::Server::create(config.transport);
-        if (!server) return fail(server.error());
+        if (!server) return fail(transportFailure(server.failure()));
         return std::unique_ptr<ServerSession>(
             new ServerSession(std::move(config), std::move(*server), std::move(*clock), std::move(*history)));
     }
@@ -184,7 +181,7 @@ public:
     }
 
     /// A reliable game event to one client. Errors: NotConnected, MessageTooLarge, QueueFull.
-    [[nodiscard]] Result<void> sendEvent(net::ClientId client, std::span<const std::uint8_t> data) {
+    [[nodiscard]] net::Result<void> sendEvent(net::ClientId client, std::span<const std::uint8_t> data) {
         const auto bytes = net::encodeMessage(detail::kEvent, detail::EventMessage{{data.begin(), data.end()}});
         return server_->send(client, net::Channel::Reliable, bytes);
     }
@@ -199,9 +196,9 @@ public:
     [[nodiscard]] const TickClock& clock() const noexcept { return clock_; }
     [[nodiscard]] const HitHistory& hitHistory() const noexcept { return history_; }
     /// Errors: NotConnected.
-    [[nodiscard]] Result<ServerClientStats> stats(net::ClientId client) const {
+    [[nodiscard]] net::Result<ServerClientStats> stats(net::ClientId client) const {
         const auto it = clients_.find(client.value);
-        if (it == clients_.end()) return fail(Error::NotConnected);
+        if (it == clients_.end()) return fail(net::Error::NotConnected);
         ServerClientStats s = it->second.stats;
         const auto& in = it->second.inputs->stats();
         s.missingInputs = in.missing;

@@ -140,7 +140,7 @@ public:
             thread_local detail::FlatSnapshot flatBase;
             if (baseline && !flatten(*baseline, flatBase)) return fail(Error::InvalidArgument);
             auto flat = core().decode(config_, baseline ? &flatBase : nullptr, bytes, options);
-            if (!flat) return fail(flat.error());
+            if (!flat) return fail(flat.failure());
             const detail::FlatSnapshot& f = flat->snapshot;
             SnapshotType out;
             out.tick = f.tick;

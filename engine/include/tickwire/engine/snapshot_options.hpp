@@ -3,7 +3,7 @@
 /// The snapshot codec's configuration, per-call options and what it remembers between
 /// packets (snapshot.hpp has the codec itself; docs/PROTOCOL.md §6 the wire format).
 
-#include <tickwire/net/result.hpp>
+#include <tickwire/engine/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -11,10 +11,6 @@
 #include <vector>
 
 namespace tickwire::engine {
-
-using net::Error;
-using net::fail;
-using net::Result;
 
 /// Identifies an entity across snapshots. Chosen by the game; any 32-bit value.
 using EntityId = std::uint32_t;

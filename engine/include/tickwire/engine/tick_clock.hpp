@@ -24,9 +24,9 @@ struct TickClockConfig {
     /// frame cannot snowball into ever longer catch-up frames.
     std::uint32_t maxCatchUpTicks = 8;
 
-    /// Error::InvalidConfig when a field is outside its range; `why`, when given, receives
-    /// a one-line English description of the first offending field (unchanged on success).
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Error::InvalidConfig when a field is outside its range, the detail naming the first
+    /// offending field.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// Fixed-step accumulator. Feed it the current time with advance(); it says how many ticks

@@ -33,9 +33,8 @@ struct LinkSimConfig {
                                                          ///< 65535..4 GiB; more are dropped and counted
 
     /// Checks every range above; forward must name a host (not 0.0.0.0) and a port (not 0).
-    /// Errors: InvalidConfig. When `why` is not null and the config is invalid, it receives
-    /// one sentence naming the field and its valid range.
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Errors: InvalidConfig, the detail naming the field and its valid range.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// Counters since creation.

@@ -462,7 +462,7 @@ public:
     template <WireMessage T>
     [[nodiscard]] Result<std::vector<std::uint8_t>> encode(const T& value) const {
         const auto id = idOf<T>();
-        if (!id) return fail(id.error());
+        if (!id) return fail(id.failure());
         std::vector<std::uint8_t> bytes;
         try {
             bytes = encodeMessage(*id, value);
@@ -482,7 +482,7 @@ public:
         const auto id = idOf<T>();
         if (!id) {
             ++stats_.decodeErrors;
-            return fail(id.error());
+            return fail(id.failure());
         }
         auto value = decodeMessage<T>(*id, bytes, limits_);
         if (value) {
@@ -501,7 +501,7 @@ public:
         requires std::invocable<Handler&, T&&>
     [[nodiscard]] Result<void> on(Handler&& handler) {
         const auto id = idOf<T>();
-        if (!id) return fail(id.error());
+        if (!id) return fail(id.failure());
         std::function<void(T&&)> fn(std::forward<Handler>(handler));
         if (!fn) return fail(Error::InvalidArgument);
         byId_.at(*id) = std::make_shared<TypedHandler<T>>(std::move(fn));
@@ -520,7 +520,7 @@ public:
         const auto id = peekMessageType(bytes);
         if (!id) {
             ++stats_.decodeErrors;
-            return fail(id.error());
+            return fail(id.failure());
         }
         const auto it = byId_.find(*id);
         if (it == byId_.end() || !it->second) {
@@ -529,7 +529,7 @@ public:
         }
         // Hold the handler so it survives the handler itself calling on() for its type.
         const std::shared_ptr<const HandlerBase> handler = it->second;
-        if (auto done = handler->decodeAndCall(*id, bytes, limits_, stats_); !done) return fail(done.error());
+        if (auto done = handler->decodeAndCall(*id, bytes, limits_, stats_); !done) return fail(done.failure());
         return *id;
     }
 
@@ -558,7 +558,7 @@ private:
             auto value = decodeMessage<T>(id, bytes, limits);
             if (!value) {
                 ++stats.decodeErrors;
-                return fail(value.error());
+                return fail(value.failure());
             }
             ++stats.decoded;
             fn_(std::move(*value));

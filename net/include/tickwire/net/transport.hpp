@@ -110,8 +110,8 @@ struct ChannelLimits {
     std::size_t maxReceiveEvents = 16384;
     std::size_t maxReceiveBytes = 8 * 1024 * 1024;  ///< per connection: payload bytes waiting in poll(); >= maxReliableMessage
 
-    /// Checks every range above; `why` names the field. Errors: InvalidConfig.
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Checks every range above; the detail names the field. Errors: InvalidConfig.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// Where a host reads the time: at the start and the end of each update(), never elsewhere.
@@ -144,8 +144,8 @@ struct ServerConfig {
     LogSink log;                              ///< optional
     Clock clock;
 
-    /// Errors: InvalidConfig; the reason is also sent to `log` when set. `why` gets it too.
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    /// Errors: InvalidConfig; the detail says why, and goes to `log` when set.
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// Client configuration.
@@ -158,7 +158,7 @@ struct ClientConfig {
     LogSink log;
     Clock clock;
 
-    [[nodiscard]] Result<void> validate(std::string* why = nullptr) const;
+    [[nodiscard]] Result<void> validate() const;
 };
 
 /// Per-connection statistics.
