@@ -9,35 +9,13 @@
 # Usage: test_arena_agones.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT STANDIN_PY
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 standin=$4
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -CONT "$pid" 2>/dev/null || true
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server.err server2.err client.err calls calls2; do
-    [ -f "$work/$f" ] && tail -n 25 "$work/$f" | sed "s/^/  $f: /" >&2
-  done
-  exit 1
-}
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lib_init agones
+fail_logs=(server.err server2.err client.err calls calls2)
+# The test stops the server with SIGSTOP: a stopped child is resumed before it is killed.
+cleanup_signals=(CONT KILL)
 monotonic() { python3 -c 'import time; print("%.3f" % time.monotonic())'; }
-# Waits up to $1 seconds until the command after it succeeds.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while [ $SECONDS -lt $deadline ]; do
-    "$@" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 count() {
   local n
   n=$(grep -c -- "$1" "$2" 2>/dev/null) || true
@@ -62,8 +40,7 @@ AGONES_SDK_HTTP_PORT=$sdk_port "$server_bin" --port 0 --key "$work/server.key" -
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 pids+=("$server_pid")
-wait_until 10 grep -q "listening on" "$work/server.err" || fail "arena-server did not start"
-udp_port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/server.err" | head -n 1)
+udp_port=$(wait_for_port "$server_pid" "listening on " "$work/server.err") || fail "arena-server did not start"
 wait_until 10 at_least 1 "POST /ready" "$work/calls" || fail "no Ready"
 wait_until 10 at_least 3 "POST /health" "$work/calls" || fail "no regular Health after Ready"
 wait_until 10 at_least 1 "GET /gameserver" "$work/calls" || fail "the server does not watch for allocation"
@@ -111,7 +88,7 @@ wait_until 10 grep -q "POST /ready to the SDK sidecar.*failed.*retrying" "$work/
   fail "an unreachable sidecar was not reported"
 sleep 1
 kill -0 "$server_pid" 2>/dev/null || fail "arena-server gave up without its sidecar"
-udp_port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/server2.err" | head -n 1)
+udp_port=$(port_in "listening on " "$work/server2.err") || fail "arena-server did not say its port"
 "$client_bin" --server "127.0.0.1:$udp_port" --key "$work/server.key" --bots 1 --seconds 1 \
   >"$work/client.out" 2>"$work/client.err" || fail "a bot could not play while the sidecar was away"
 start_standin "$work/port2" "$work/calls2" "$late_port"
