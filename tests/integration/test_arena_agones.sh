@@ -22,9 +22,10 @@ count() {
   echo "${n:-0}"
 }
 at_least() { [ "$(count "$2" "$3")" -ge "$1" ]; }
-start_standin() {  # start_standin PORTFILE CALLLOG [PORT]
+start_standin() {  # start_standin PORTFILE CALLLOG [--hold]
   python3 "$standin" "$@" 2>>"$work/standin.err" &
-  pids+=("$!")
+  standin_pid=$!
+  pids+=("$standin_pid")
   wait_until 10 test -s "$1" || fail "the sidecar stand-in did not start"
 }
 allocate() {
@@ -79,7 +80,10 @@ posts=$(awk '$2 == "POST" { print $3 }' "$work/calls")
 [ "$(echo "$posts" | grep -c /shutdown)" = 1 ] || fail "Shutdown sent more than once"
 
 # --- 2. no sidecar at start; the match ends -----------------------------------------------
-late_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# The stand-in holds a port of the system's choosing without listening on it (connections
+# are refused, as with no sidecar at all) until it is told to open with SIGUSR1.
+start_standin "$work/port2" "$work/calls2" --hold
+late_port=$(cat "$work/port2")
 AGONES_SDK_HTTP_PORT=$late_port "$server_bin" --port 0 --key "$work/server.key" --agones --health-period 0.3 \
   --match-seconds 2 >"$work/server2.out" 2>"$work/server2.err" &
 server_pid=$!
@@ -91,7 +95,7 @@ kill -0 "$server_pid" 2>/dev/null || fail "arena-server gave up without its side
 udp_port=$(port_in "listening on " "$work/server2.err") || fail "arena-server did not say its port"
 "$client_bin" --server "127.0.0.1:$udp_port" --key "$work/server.key" --bots 1 --seconds 1 \
   >"$work/client.out" 2>"$work/client.err" || fail "a bot could not play while the sidecar was away"
-start_standin "$work/port2" "$work/calls2" "$late_port"
+kill -USR1 "$standin_pid"
 wait_until 10 at_least 1 "POST /ready" "$work/calls2" || fail "Ready was not retried once the sidecar appeared"
 wait_until 10 at_least 2 "POST /health" "$work/calls2" || fail "no Health after the late Ready"
 allocate "$late_port"
