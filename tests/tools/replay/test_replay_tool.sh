@@ -5,8 +5,8 @@
 # Usage: test_replay_tool.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT TICKWIRE_REPLAY
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 replay=$4
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 lib_init replay-tool
 fail_logs=(server.err)
 fail_lines=0

@@ -5,8 +5,8 @@
 # Usage: test_matchmaker.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT MATCHMAKER
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 matchmaker_bin=$4
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 lib_init matchmaker
 fail_logs=(matchmaker.err server1.err server2.err server3.err client.err client2.err)
 fail_lines=15

@@ -4,8 +4,8 @@
 # Usage: test_arena_sample.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 lib_init arena-sample
 fail_logs=(server.err)
 fail_lines=0

@@ -9,8 +9,8 @@
 # Usage: test_arena_agones.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT STANDIN_PY
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 standin=$4
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 lib_init agones
 fail_logs=(server.err server2.err client.err calls calls2)
 # The test stops the server with SIGSTOP: a stopped child is resumed before it is killed.

@@ -5,8 +5,8 @@
 # Usage: test_arena_metrics.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT PROMETHEUS
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 prometheus_bin=${4:-}
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 lib_init metrics
 fail_logs=(server.err client.err prometheus.err)
 fail_lines=20

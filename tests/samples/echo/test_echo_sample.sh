@@ -12,8 +12,8 @@ if [ $# -ne 3 ]; then
 fi
 token_tool=$1 server_bin=$2 client_bin=$3
 
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 lib_init echo-test
 fail_logs=(server.out server.err)
 fail_lines=20
