@@ -23,65 +23,20 @@ token_tool=$build/tools/tickwire-token
 netsim=$build/tools/tickwire-netsim
 server_bin=$build/samples/arena/arena-server
 client_bin=$build/samples/arena/arena-client
-for bin in "$token_tool" "$netsim" "$server_bin" "$client_bin"; do
-  if [ ! -x "$bin" ]; then
-    echo "arena-demo: $bin is missing; build first (tools/dev.sh build)" >&2
-    exit 1
-  fi
-done
+# shellcheck source=../tests/integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/integration/lib.sh"
+require_programs arena-demo "$token_tool" "$netsim" "$server_bin" "$client_bin"
 
-work=$(mktemp -d -t tickwire-arena-demo.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lib_init arena-demo
+fail_prefix="arena-demo: "
+fail_logs=(server.err netsim.err client.err)
+fail_lines=20
 # Ctrl-C ends the match early: the bots stop and report, then the server shuts down.
 interrupted=0
 trap 'interrupted=1' INT
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 heading() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
-die() {
-  echo "arena-demo: $*" >&2
-  for log in server.err netsim.err client.err; do
-    if [ -s "$work/$log" ]; then
-      echo "arena-demo: $log:" >&2
-      tail -n 20 "$work/$log" | sed 's/^/  /' >&2
-    fi
-  done
-  exit 1
-}
-# Waits up to 10 s for process $3 to write a line naming the port it took ("listening on
-# ADDR:PORT", "relaying ADDR:PORT") into file $1, whose words before the address are $2;
-# prints the port.
-port_of() {
-  local p
-  for _ in $(seq 100); do
-    p=$(sed -n "s/.*$2 [0-9.]*:\([0-9]*\).*/\1/p" "$1" 2>/dev/null | head -n 1)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    kill -0 "$3" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-# Stops process $1 with SIGINT, waits up to 10 s, and returns its exit status.
-stop() {
-  kill -INT "$1" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$1" 2>/dev/null && return 124
-  local status=0
-  wait "$1" || status=$?
-  return "$status"
-}
-
 heading "1. A server key (the secret a matchmaker and its servers share)"
 "$token_tool" keygen --out "$work/server.key"
 
@@ -91,12 +46,10 @@ timeout $((seconds + 120)) "$server_bin" --port 0 --key "$work/server.key" --max
   >"$work/server.out" 2> >(tee "$work/server.err" >&2) &
 server_pid=$!
 pids+=("$server_pid")
-port=$(port_of "$work/server.err" "listening on" "$server_pid") || die "arena-server did not start"
-timeout $((seconds + 120)) "$netsim" --listen 0 --forward "127.0.0.1:$port" \
-  --latency 40 --loss 2 --seed 7 >"$work/netsim.out" 2>"$work/netsim.err" &
-netsim_pid=$!
-pids+=("$netsim_pid")
-relay_port=$(port_of "$work/netsim.err" relaying "$netsim_pid") || die "tickwire-netsim did not start"
+port=$(wait_for_port "$server_pid" "listening on " "$work/server.err") || fail "arena-server did not start"
+spawn netsim timeout $((seconds + 120)) "$netsim" --listen 0 --forward "127.0.0.1:$port" --latency 40 --loss 2 --seed 7
+netsim_pid=$spawned_pid
+relay_port=$(wait_for_port "$netsim_pid" "relaying " "$work/netsim.err") || fail "tickwire-netsim did not start"
 echo "relay 127.0.0.1:$relay_port -> 127.0.0.1:$port: 40 ms each way (80 ms round trip), 2% loss"
 
 heading "3. $bots bots for $seconds s through the relay (Ctrl-C ends the match early)"
@@ -117,14 +70,14 @@ wait "$client_pid" || client_status=$?
 
 heading "4. SIGINT to the server: it tells every client it is shutting down"
 server_status=0
-stop "$server_pid" || server_status=$?
-stop "$netsim_pid" || true
+stop_process "$server_pid" INT || server_status=$?
+stop_process "$netsim_pid" INT || true
 echo
 
-[ "$client_status" -eq 0 ] || die "arena-client exited with status $client_status"
-[ "$server_status" -eq 0 ] || die "arena-server exited with status $server_status"
-tail -n 1 "$work/client.out" | grep -q "\"connected\":$bots," || die "not every bot joined"
-tail -n 1 "$work/server.out" | grep -q '^{.*"tick_ms_p99":' || die "the server's last line is not its JSON figures"
+[ "$client_status" -eq 0 ] || fail "arena-client exited with status $client_status"
+[ "$server_status" -eq 0 ] || fail "arena-server exited with status $server_status"
+tail -n 1 "$work/client.out" | grep -q "\"connected\":$bots," || fail "not every bot joined"
+tail -n 1 "$work/server.out" | grep -q '^{.*"tick_ms_p99":' || fail "the server's last line is not its JSON figures"
 
 # A number from a one-line JSON object: field FILE NAME.
 field() { tail -n 1 "$1" | sed -n "s/.*\"$2\":\([-0-9.eE+]*\).*/\1/p"; }

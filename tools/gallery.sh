@@ -13,52 +13,30 @@ token_tool=$build/tools/tickwire-token
 server_bin=$build/samples/arena/arena-server
 client_bin=$build/samples/arena/arena-client
 replay=$build/samples/arena/tickwire-replay
-for bin in "$token_tool" "$server_bin" "$client_bin" "$replay"; do
-  if [ ! -x "$bin" ]; then
-    echo "gallery: $bin is missing; build first (tools/dev.sh build)" >&2
-    exit 1
-  fi
-done
+# shellcheck source=../tests/integration/lib.sh
+source "$here/tests/integration/lib.sh"
+require_programs gallery "$token_tool" "$server_bin" "$client_bin" "$replay"
 mkdir -p "$out"
 
-work=$(mktemp -d -t tickwire-gallery.XXXXXX)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-die() {
-  echo "gallery: $*" >&2
-  [ -s "$work/server.err" ] && sed 's/^/  server: /' "$work/server.err" >&2
-  exit 1
-}
+lib_init gallery
+fail_prefix="gallery: "
+fail_logs=(server.err)
+fail_lines=0
 
 "$token_tool" keygen --out "$work/server.key" >/dev/null
-"$server_bin" --port 0 --key "$work/server.key" --record "$work/match.twr" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/^arena-server listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/server.err")
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || die "arena-server did not say which port it took"
+start_server server "listening on " "$server_bin" --port 0 --key "$work/server.key" --record "$work/match.twr"
 
 "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 6 --seconds 8 --ghost \
   --width 960 --height 600 --screenshot "$out/viewer.png" >"$work/client.out" 2>&1 ||
-  die "arena-client failed: $(cat "$work/client.out")"
-kill -TERM "$server_pid"
+  fail "arena-client failed: $(cat "$work/client.out")"
 status=0
-wait "$server_pid" || status=$?
-server_pid=""
-[ "$status" -eq 0 ] || die "arena-server exited $status after SIGTERM"
+stop_process "$server_pid" TERM 30 || status=$?
+[ "$status" -eq 0 ] || fail "arena-server exited $status after SIGTERM"
 
 "$replay" render "$work/match.twr" --out "$out/replay.png" --width 900 --height 800 >/dev/null ||
-  die "tickwire-replay render failed"
+  fail "tickwire-replay render failed"
 for picture in viewer.png replay.png; do
   [ "$(head -c 8 "$out/$picture" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] ||
-    die "$out/$picture is not a PNG"
+    fail "$out/$picture is not a PNG"
   echo "gallery: $out/$picture ($(wc -c <"$out/$picture") bytes)"
 done

@@ -11,43 +11,21 @@
 set -euo pipefail
 [ -n "${TICKWIRE_TRACE:-}" ] && set -x
 token_tool=$1 server_bin=$2 client_bin=$3 replay=$4
-work=$(mktemp -d)
-server_pid="" client_pid="" mounted=""
-cleanup() {
-  [ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
-  [ -n "$mounted" ] && umount "$mounted" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server.err client.out; do [ -f "$work/$f" ] && sed "s/^/  $f: /" "$work/$f" >&2; done
-  exit 1
-}
-# Waits up to SECONDS for a file to contain a pattern.
-wait_for() {
-  local pattern=$1 file=$2 seconds=$3
-  for _ in $(seq $((seconds * 10))); do
-    grep -q -- "$pattern" "$file" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-start_server() {  # start_server [arena-server options...]: sets server_pid and port
-  "$server_bin" --port 0 --key "$work/server.key" --json "$@" >"$work/server.out" 2>"$work/server.err" &
-  server_pid=$!
-  # The whole address, not just the first word: stderr is written piece by piece.
-  wait_for 'listening on [0-9.]*:[0-9]* (' "$work/server.err" 10 || fail "arena-server did not start: $(cat "$work/server.err")"
-  port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\) (.*/\1/p' "$work/server.err")
-  port=${port%%$'\n'*}
-  [ -n "$port" ] || fail "arena-server did not say its port: $(cat "$work/server.err")"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lib_init faults
+fail_logs=(server.err client.out)
+fail_lines=0
+mounted=""
+# Expanded at exit, when $mounted says whether the tmpfs is still mounted.
+# shellcheck disable=SC2016
+exit_commands=('[ -z "$mounted" ] || umount "$mounted" 2>/dev/null')
+start_server_with() {  # start_server_with [arena-server options...]: sets server_pid and port
+  start_server server "listening on " "$server_bin" --port 0 --key "$work/server.key" --json "$@"
 }
 stop_server() {
-  kill -TERM "$server_pid"
   local status=0
-  wait "$server_pid" || status=$?
-  server_pid=""
+  stop_process "$server_pid" TERM 30 || status=$?
   [ "$status" -eq 0 ] || fail "arena-server exited $status after SIGTERM"
 }
 
@@ -57,7 +35,7 @@ stop_server() {
 mkdir "$work/small"
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=8k tmpfs "$work/small" 2>/dev/null; then
   mounted=$work/small
-  start_server --record "$work/small/match.twr"
+  start_server_with --record "$work/small/match.twr"
   "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 4 --seconds 8 --json \
     >"$work/client.out" 2>&1 || fail "arena-client failed while the disk filled"
   tail -n 1 "$work/client.out" | grep -q '"connected":4' || fail "the bots did not all stay: $(tail -n 1 "$work/client.out")"
@@ -76,25 +54,27 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=8k tmpfs "$work/small" 2>/dev/nu
   [ "$status" -le 1 ] || fail "the complete chunks do not dump: $(cat "$work/dump.err")"
   [ "$(grep -c '"entities":' "$work/dump.jsonl")" -gt 30 ] || fail "too few ticks read back from the full disk"
   umount "$work/small"
+  # shellcheck disable=SC2034  # read by exit_commands
   mounted=""
 else
   echo "skipped: filling a disk needs root (a small tmpfs)"
 fi
 
 # 2. A client stopped for longer than its timeout.
-start_server
+start_server_with
 "$token_tool" issue --key "$work/server.key" --client-id 77 --server "127.0.0.1:$port" --expires-in 60 \
   --timeout 2 --out "$work/player.token" >/dev/null
 "$client_bin" --server "127.0.0.1:$port" --token "$work/player.token" --seconds 10 --json >"$work/client.out" 2>&1 &
 client_pid=$!
-wait_for "client 77 connected" "$work/server.err" 10 || fail "the client did not join"
+pids+=("$client_pid")
+wait_for_line 10 "client 77 connected" "$work/server.err" || fail "the client did not join"
 kill -STOP "$client_pid"
-wait_for "client 77 disconnected: timed out" "$work/server.err" 8 || fail "the server did not drop the stopped client"
+wait_for_line 8 "client 77 disconnected: timed out" "$work/server.err" || fail "the server did not drop the stopped client"
 kill -CONT "$client_pid"
 status=0
 timeout 30 tail --pid="$client_pid" -f /dev/null || fail "the client hangs after SIGCONT"
 wait "$client_pid" || status=$?
-client_pid=""
+forget "$client_pid"
 # Stopped right after the transport connected, the bot may not have had its first snapshot
 # yet: then it reports the connection as one that never joined, with the same reason.
 grep -q '"disconnects":1\|"never_joined":1' "$work/client.out" ||

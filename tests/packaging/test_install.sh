@@ -9,9 +9,9 @@
 set -euo pipefail
 src=$1
 build=$2
-work=$(mktemp -d /tmp/tickwire-install.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=../integration/lib.sh
+source "$src/tests/integration/lib.sh"
+lib_init install
 
 # The game: a server on a free port, and a snapshot codec round trip (both libraries).
 cat > "$work/game.cpp" <<'CPP'

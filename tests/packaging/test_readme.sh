@@ -6,9 +6,9 @@
 set -euo pipefail
 src=$1
 build=$2
-work=$(mktemp -d /tmp/tickwire-readme.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=../integration/lib.sh
+source "$src/tests/integration/lib.sh"
+lib_init readme
 
 # Each marked block into $work/NAME.cpp: the marker, then a ```cpp fence, then the code up
 # to the closing fence.

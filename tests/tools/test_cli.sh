@@ -10,17 +10,11 @@ if [ $# -ne 8 ]; then
   exit 2
 fi
 token=$1 netsim=$2 bench=$3 replay=$4 arena_server=$5 arena_client=$6 echo_server=$7 echo_client=$8
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+lib_init cli
 failures=0
+# Every refusal is checked, not just the first: a failure is counted, and the count decides.
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 # expect STATUS TEXT CMD...: CMD (given no input, at most 60 s) exits STATUS and prints TEXT.
@@ -36,22 +30,13 @@ expect() {
   fi
 }
 
-# start_server NAME LOGFILE CMD...: starts a server with --port 0, waits for its "listening
-# on ADDR:PORT" line and sets $port to the port it names.
-start_server() {
-  local name=$1 log=$2
-  shift 2
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  local pid=$!
-  pids+=("$pid")
-  port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.* listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/$name.$log" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$port" ] && [ "$port" -ne 0 ]
+# server_port NAME CMD...: starts a server with --port 0, waits for its "listening on
+# ADDR:PORT" line and sets $port to the port it names.
+server_port() {
+  local name=$1
+  shift
+  spawn "$name" "$@"
+  port=$(wait_for_port "$spawned_pid" " listening on " "$work/$name.out" "$work/$name.err") && [ "$port" -ne 0 ]
 }
 
 "$token" keygen --out "$work/server.key" >/dev/null || { echo "FAIL: keygen" >&2; exit 1; }
@@ -68,25 +53,27 @@ done
 
 # tickwire-token
 expect 2 "subcommand" "$token"
-expect 2 "--client-id: 'abc' is not a number" \
-  "$token" issue --key "$key" --client-id abc --server 127.0.0.1:40000 --expires-in 30 --timeout 10 --out "$work/t"
-expect 2 "--expires-in: '0' is out of range: must be 1..86400" \
-  "$token" issue --key "$key" --client-id 1 --server 127.0.0.1:40000 --expires-in 0 --timeout 10 --out "$work/t"
-expect 2 "--server '127.0.0.1:70000': the port '70000' is out of range: a port is 0..65535" \
-  "$token" issue --key "$key" --client-id 1 --server 127.0.0.1:70000 --expires-in 30 --timeout 10 --out "$work/t"
-expect 2 "--key: cannot read key file '$missing': No such file or directory" \
-  "$token" issue --key "$missing" --client-id 1 --server 127.0.0.1:40000 --expires-in 30 --timeout 10 --out "$work/t"
-expect 2 "--key: cannot read key file '$work/a-directory': Is a directory" \
-  "$token" issue --key "$work/a-directory" --client-id 1 --server 127.0.0.1:40000 --expires-in 30 --timeout 10 --out "$work/t"
+# expect_issue TEXT OPTION VALUE: tickwire-token issue with every option right but OPTION,
+# given VALUE, exits 2 and prints TEXT.
+expect_issue() {
+  local text=$1 option args=()
+  local -A value=([--key]=$key [--client-id]=1 [--server]=127.0.0.1:40000 [--expires-in]=30 [--timeout]=10
+                  [--out]=$work/t)
+  value[$2]=$3
+  for option in --key --client-id --server --expires-in --timeout --out; do args+=("$option" "${value[$option]}"); done
+  expect 2 "$text" "$token" issue "${args[@]}"
+}
+expect_issue "--client-id: 'abc' is not a number" --client-id abc
+expect_issue "--expires-in: '0' is out of range: must be 1..86400" --expires-in 0
+expect_issue "--server '127.0.0.1:70000': the port '70000' is out of range: a port is 0..65535" --server 127.0.0.1:70000
+expect_issue "--key: cannot read key file '$missing': No such file or directory" --key "$missing"
+expect_issue "--key: cannot read key file '$work/a-directory': Is a directory" --key "$work/a-directory"
 if [ "$(id -u)" != 0 ]; then  # root reads files whatever their mode
   cp "$key" "$work/locked.key" && chmod 000 "$work/locked.key"
-  expect 2 "'$work/locked.key': Permission denied" \
-    "$token" issue --key "$work/locked.key" --client-id 1 --server 127.0.0.1:40000 --expires-in 30 --timeout 10 --out "$work/t"
+  expect_issue "'$work/locked.key': Permission denied" --key "$work/locked.key"
 fi
-expect 2 "exactly 32 bytes" \
-  "$token" issue --key "$work/short.key" --client-id 1 --server 127.0.0.1:40000 --expires-in 30 --timeout 10 --out "$work/t"
-expect 2 "--out: cannot write '$gone': No such file or directory" \
-  "$token" issue --key "$key" --client-id 1 --server 127.0.0.1:40000 --expires-in 30 --timeout 10 --out "$gone"
+expect_issue "exactly 32 bytes" --key "$work/short.key"
+expect_issue "--out: cannot write '$gone': No such file or directory" --out "$gone"
 expect 2 "already exists" "$token" keygen --out "$key"
 expect 2 "cannot read token file '$work/missing.token': No such file or directory" "$token" show "$work/missing.token"
 expect 2 "is not a connect token" "$token" show "$work/short.key"
@@ -144,7 +131,7 @@ expect 2 "--token: cannot read token file '$work/missing.token': No such file or
   "$echo_client" --server 127.0.0.1:1 --token "$work/missing.token" --count 1 --size 64
 
 # echo-server on a port of the system's choosing, bound to loopback only; a client reaches it.
-if start_server echo out "$echo_server" --port 0 --bind 127.0.0.1 --key "$key"; then
+if server_port echo "$echo_server" --port 0 --bind 127.0.0.1 --key "$key"; then
   grep -q "^echo-server listening on 127.0.0.1:$port$" "$work/echo.out" || fail "echo-server: $(cat "$work/echo.out")"
   "$token" issue --key "$key" --client-id 1 --server "127.0.0.1:$port" --expires-in 60 --timeout 10 \
     --out "$work/echo.token" >/dev/null
@@ -155,7 +142,7 @@ fi
 
 # arena-server on a port of the system's choosing with room for one player: of two bots one
 # joins, and the summary says why the other never did (exit 1: not every bot played).
-if start_server arena err "$arena_server" --port 0 --bind 127.0.0.1 --key "$key" --max-players 1 --spectators 0; then
+if server_port arena "$arena_server" --port 0 --bind 127.0.0.1 --key "$key" --max-players 1 --spectators 0; then
   expect 1 "never joined: 1 bots: " "$arena_client" --server "127.0.0.1:$port" --key "$key" --bots 2 --seconds 3
   grep -q "1 connected" "$work/out" || fail "arena-client: one bot should have joined: $(cat "$work/out")"
 else

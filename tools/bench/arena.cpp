@@ -12,14 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,7 +63,6 @@ constexpr auto kServerExitTimeout = std::chrono::seconds(15);
 constexpr auto kTermTimeout = std::chrono::seconds(5);
 // A client may take this long past its --seconds: it disconnects every bot and prints.
 constexpr auto kClientExitSlack = std::chrono::seconds(30);
-constexpr int kPortAttempts = 3;
 constexpr std::size_t kTailLines = 20;
 
 struct ArenaOptions {
@@ -281,23 +277,21 @@ std::optional<std::string> makeTempDir() {
     return pattern;
 }
 
-/// A UDP port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0), or
-/// 0. Someone may take it before the server binds it: the caller retries on that.
-std::uint16_t freeUdpPort() {
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    std::uint16_t port = 0;
-    if (bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-        port = ntohs(address.sin_port);
-    }
-    close(fd);
-    return port;
+/// The port in arena-server's "listening on ADDR:PORT" line, once the whole line is in `log`
+/// (stderr is written piece by piece: half a line may hold half a port); nullopt before.
+std::optional<std::uint16_t> listeningPort(const std::string& log) {
+    const std::string words = "listening on ";
+    const auto at = log.find(words);
+    if (at == std::string::npos) return std::nullopt;
+    const auto end = log.find('\n', at);
+    const auto colon = log.find(':', at + words.size());
+    if (end == std::string::npos || colon == std::string::npos || colon > end) return std::nullopt;
+    unsigned long port = 0;
+    std::size_t digits = colon + 1;
+    for (; digits < end && log[digits] >= '0' && log[digits] <= '9' && port <= 65535; ++digits)
+        port = port * 10 + static_cast<unsigned long>(log[digits] - '0');
+    if (digits == colon + 1 || port == 0 || port > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(port);
 }
 
 /// The CPUs this process may run on, in order.
@@ -433,34 +427,29 @@ int runArena(const ArenaOptions& o) {
     std::string error;
     auto waitAMoment = [] { std::this_thread::sleep_for(kPoll); };
 
-    Process* serverProcess = nullptr;
-    std::uint16_t port = 0;
-    for (int attempt = 1; !serverProcess; ++attempt) {
-        port = freeUdpPort();
-        if (port == 0) return fail(std::string("cannot find a free UDP port: ") + std::strerror(errno));
-        Process* p = children.start("arena-server", dir->file("server-" + std::to_string(attempt)), server,
-                                    {"--port", std::to_string(port), "--key", keyFile, "--max-players",
-                                     std::to_string(o.bots), "--seconds", text(serverSeconds), "--json"},
-                                    serverCpuSet, error);
-        if (!p) return fail(error);
-        const auto deadline = Clock::now() + kListenTimeout;
-        bool listening = false;
-        while (!listening && p->running() && Clock::now() < deadline && interrupted == 0) {
-            listening = readFile(p->errPath).find("listening") != std::string::npos;
-            if (!listening) waitAMoment();
-        }
-        if (interrupted != 0) return fail("interrupted");
-        if (listening) {
-            serverProcess = p;
-        } else if (p->running()) {
-            return fail(p->report("did not say it was listening within " +
-                                  std::to_string(kListenTimeout.count()) + " s"));
-        } else if (readFile(p->errPath).find("cannot listen") == std::string::npos || attempt == kPortAttempts) {
-            return fail(p->report(describeStatus(*p->status) + " before listening on UDP port " +
-                                  std::to_string(port)));
-        }
-        // Otherwise the port was taken between our probe and the server's bind: another one.
+    // Port 0: the server binds a port of the system's choosing and names it, so no other
+    // program can take it between a probe and the bind.
+    Process* serverProcess = children.start("arena-server", dir->file("server"), server,
+                                            {"--port", "0", "--key", keyFile, "--max-players", std::to_string(o.bots),
+                                             "--seconds", text(serverSeconds), "--json"},
+                                            serverCpuSet, error);
+    if (!serverProcess) return fail(error);
+    std::optional<std::uint16_t> listening;
+    const auto listenDeadline = Clock::now() + kListenTimeout;
+    while (serverProcess->running() && Clock::now() < listenDeadline && interrupted == 0) {
+        listening = listeningPort(readFile(serverProcess->errPath));
+        if (listening) break;
+        waitAMoment();
     }
+    if (interrupted != 0) return fail("interrupted");
+    if (!listening) listening = listeningPort(readFile(serverProcess->errPath));
+    if (!listening) {
+        return fail(serverProcess->report(serverProcess->running()
+                                              ? "did not say which port it took within " +
+                                                    std::to_string(kListenTimeout.count()) + " s"
+                                              : describeStatus(*serverProcess->status) + " before listening"));
+    }
+    const std::uint16_t port = *listening;
 
     std::vector<Process*> clientProcesses;
     for (unsigned i = 0; i < clients; ++i) {

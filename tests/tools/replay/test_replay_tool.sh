@@ -5,33 +5,18 @@
 # Usage: test_replay_tool.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT TICKWIRE_REPLAY
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 replay=$4
-work=$(mktemp -d)
-server_pid="" client_pid=""
-cleanup() {
-  [ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$work/server.err" ] && sed 's/^/  server: /' "$work/server.err" >&2; exit 1; }
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+lib_init replay-tool
+fail_logs=(server.err)
+fail_lines=0
 
 "$token_tool" keygen --out "$work/server.key" >/dev/null
 
 # Starts arena-server --record FILE on a port of the system's choosing (sets server_pid and
 # port from its "listening on ADDR:PORT" line).
-start_server() {
-  local file=$1
-  "$server_bin" --port 0 --key "$work/server.key" --record "$file" --json \
-    >"$work/server.out" 2>"$work/server.err" &
-  server_pid=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^arena-server listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/server.err")
-    [ -n "$port" ] && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  fail "arena-server did not start"
+record_server() {
+  start_server server "listening on " "$server_bin" --port 0 --key "$work/server.key" --record "$1" --json
 }
 
 # Every line of a dump is one JSON object of a tick or an event.
@@ -45,13 +30,11 @@ check_dump() {
 }
 
 # A match of three bots, recorded, ended with SIGTERM.
-start_server "$work/match.twr"
+record_server "$work/match.twr"
 "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 3 --seconds 4 \
   >"$work/client.out" 2>&1 || fail "arena-client failed: $(cat "$work/client.out")"
-kill -TERM "$server_pid"
 status=0
-wait "$server_pid" || status=$?
-server_pid=""
+stop_process "$server_pid" TERM 30 || status=$?
 [ "$status" -eq 0 ] || fail "arena-server exited $status after SIGTERM"
 tail -n 1 "$work/server.out" | grep -q '"record_write_errors":0' || fail "no recording figures: $(tail -n 1 "$work/server.out")"
 grep -q "recorded [0-9]* ticks" "$work/server.err" || fail "the server did not say what it recorded"
@@ -76,21 +59,16 @@ grep -q "intact: $chunks chunks, $ticks ticks" "$work/verify.txt" || fail "verif
 # A person watches the recording: arena-client --spectate joins tickwire-replay play as a
 # spectator and stays until the playback ends (the server's shutdown, not a kick or a
 # timeout, ends its connection); play turns no one away.
-"$replay" play "$work/match.twr" --port 0 --key "$work/server.key" --speed 4 >"$work/play.out" 2>"$work/play.err" &
-play_pid=$!
-play_port=""
-for _ in $(seq 100); do
-  play_port=$(sed -n 's/.* on [0-9.]*:\([0-9]*\); playback starts.*/\1/p' "$work/play.err")
-  [ -n "$play_port" ] && break
-  kill -0 "$play_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$play_port" ] || fail "tickwire-replay play did not say its port: $(cat "$work/play.err")"
+spawn play "$replay" play "$work/match.twr" --port 0 --key "$work/server.key" --speed 4
+play_pid=$spawned_pid
+play_port=$(wait_for_port "$play_pid" " on " "$work/play.err") ||
+  fail "tickwire-replay play did not say its port: $(cat "$work/play.err")"
 status=0
 timeout 60 "$client_bin" --spectate --server "127.0.0.1:$play_port" --key "$work/server.key" --seconds 0 \
   --screenshot "$work/spectator.png" >"$work/spectator.out" 2>&1 || status=$?
 play_status=0
 wait "$play_pid" || play_status=$?
+forget "$play_pid"
 [ "$status" -eq 0 ] || fail "the spectator exited $status: $(cat "$work/spectator.out")"
 [ "$play_status" -eq 0 ] || fail "play exited $play_status: $(cat "$work/play.err")"
 grep -q "1 spectator for .*: 1 connected" "$work/spectator.out" || fail "the spectator did not join: $(cat "$work/spectator.out")"
@@ -155,16 +133,13 @@ status=0
 grep -q "cannot read .*missing.twr.: No such file or directory" "$work/err" || fail "verify of a missing file: $(cat "$work/err")"
 
 # A server killed with SIGKILL mid-match: every chunk it completed reads back.
-start_server "$work/killed.twr"
+record_server "$work/killed.twr"
 "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 2 --seconds 20 >/dev/null 2>&1 &
 client_pid=$!
+pids+=("$client_pid")
 sleep 3
-kill -KILL "$server_pid"
-wait "$server_pid" 2>/dev/null || true
-server_pid=""
-kill -TERM "$client_pid" 2>/dev/null || true
-wait "$client_pid" 2>/dev/null || true
-client_pid=""
+stop_process "$server_pid" KILL || true
+stop_process "$client_pid" TERM || true
 status=0
 "$replay" verify "$work/killed.twr" >"$work/verify.txt" || status=$?
 [ "$status" -le 1 ] || fail "verify of a killed recording exited $status: $(cat "$work/verify.txt")"

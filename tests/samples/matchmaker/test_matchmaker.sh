@@ -5,32 +5,11 @@
 # Usage: test_matchmaker.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT MATCHMAKER
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 matchmaker_bin=$4
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in matchmaker.err server1.err server2.err server3.err client.err client2.err; do
-    [ -f "$work/$f" ] && tail -n 15 "$work/$f" | sed "s/^/  $f: /" >&2
-  done
-  exit 1
-}
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while [ $SECONDS -lt $deadline ]; do
-    "$@" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+lib_init matchmaker
+fail_logs=(matchmaker.err server1.err server2.err server3.err client.err client2.err)
+fail_lines=15
 # http METHOD URL [BODY [SECRET]]: prints "STATUS BODY".
 http() {
   python3 - "$@" <<'EOF'
@@ -64,11 +43,9 @@ grep -q "expected ADDR:PORT" "$work/err" || fail "no clear message for a bad --l
 if "$matchmaker_bin" --listen 127.0.0.1:0 --key "$work/fleet.key" 2>"$work/err"; then fail "a matchmaker with no pool started"; fi
 grep -q "no servers" "$work/err" || fail "no clear message for an empty pool"
 
-"$matchmaker_bin" --listen 127.0.0.1:0 --key "$work/fleet.key" --admin-secret-file "$work/admin.secret" \
-  2>"$work/matchmaker.err" &
-pids+=("$!")
-wait_until 10 grep -q "listening on" "$work/matchmaker.err" || fail "the matchmaker did not start"
-mm="http://127.0.0.1:$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/matchmaker.err")"
+start_server matchmaker "listening on http://" \
+  "$matchmaker_bin" --listen 127.0.0.1:0 --key "$work/fleet.key" --admin-secret-file "$work/admin.secret"
+mm="http://127.0.0.1:$port"
 
 # Bad requests: errors with a reason, never a crash or a token.
 [[ "$(http POST "$mm/join" 'not json')" == 400* ]] || fail "a body that is not JSON was not refused with 400"
@@ -94,7 +71,7 @@ for i in 1 2 3; do
   eval "server${i}_pid=$!"
 done
 for i in 1 2 3; do
-  wait_until 10 grep -q "reporting to the matchmaker" "$work/server$i.err" || fail "server $i did not start"
+  wait_for_line 10 "reporting to the matchmaker" "$work/server$i.err" || fail "server $i did not start"
 done
 wait_until 10 bash -c "[ \"\$(grep -c 'is ready' '$work/matchmaker.err')\" = 3 ]" || fail "not every server reported"
 

@@ -4,14 +4,11 @@
 # Usage: test_arena_sample.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$work/server.err" ] && sed 's/^/  server: /' "$work/server.err" >&2; exit 1; }
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+lib_init arena-sample
+fail_logs=(server.err)
+fail_lines=0
 
 "$token_tool" keygen --out "$work/server.key" >/dev/null
 
@@ -33,15 +30,7 @@ if "$client_bin" --server nowhere --key "$work/server.key" 2>"$work/err"; then f
 grep -q "expected HOST:PORT" "$work/err" || fail "no clear message for a bad --server"
 
 # Port 0: the system gives a free port, and the server's first line names it.
-"$server_bin" --port 0 --key "$work/server.key" --max-players 8 --json >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 100); do
-  grep -q listening "$work/server.err" && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-port=$(sed -n 's/^arena-server listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/server.err")
-[ -n "$port" ] && [ "$port" -ne 0 ] || fail "arena-server did not say which port it took"
+start_server server "listening on " "$server_bin" --port 0 --key "$work/server.key" --max-players 8 --json
 
 # Off a terminal the server logs plain lines: no carriage returns, no escape codes.
 "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 4 --seconds 4 --json \
@@ -69,10 +58,8 @@ if "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 9 --
 fi
 grep -q "disconnected" "$work/full.out" || fail "no summary from a client beyond --max-players"
 
-kill -TERM "$server_pid"
 status=0
-wait "$server_pid" || status=$?
-server_pid=""
+stop_process "$server_pid" TERM 30 || status=$?
 [ "$status" -eq 0 ] || fail "arena-server exited $status after SIGTERM"
 grep -q $'\r' "$work/server.err" && fail "the server wrote a terminal status line into a log"
 tail -n 1 "$work/server.out" | grep -q '"tick_ms_p99":' || fail "no JSON figures from the server"

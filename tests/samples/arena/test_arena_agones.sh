@@ -9,44 +9,23 @@
 # Usage: test_arena_agones.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT STANDIN_PY
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 standin=$4
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -CONT "$pid" 2>/dev/null || true
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server.err server2.err client.err calls calls2; do
-    [ -f "$work/$f" ] && tail -n 25 "$work/$f" | sed "s/^/  $f: /" >&2
-  done
-  exit 1
-}
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+lib_init agones
+fail_logs=(server.err server2.err client.err calls calls2)
+# The test stops the server with SIGSTOP: a stopped child is resumed before it is killed.
+cleanup_signals=(CONT KILL)
 monotonic() { python3 -c 'import time; print("%.3f" % time.monotonic())'; }
-# Waits up to $1 seconds until the command after it succeeds.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while [ $SECONDS -lt $deadline ]; do
-    "$@" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 count() {
   local n
   n=$(grep -c -- "$1" "$2" 2>/dev/null) || true
   echo "${n:-0}"
 }
 at_least() { [ "$(count "$2" "$3")" -ge "$1" ]; }
-start_standin() {  # start_standin PORTFILE CALLLOG [PORT]
+start_standin() {  # start_standin PORTFILE CALLLOG [--hold]
   python3 "$standin" "$@" 2>>"$work/standin.err" &
-  pids+=("$!")
+  standin_pid=$!
+  pids+=("$standin_pid")
   wait_until 10 test -s "$1" || fail "the sidecar stand-in did not start"
 }
 allocate() {
@@ -62,8 +41,7 @@ AGONES_SDK_HTTP_PORT=$sdk_port "$server_bin" --port 0 --key "$work/server.key" -
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 pids+=("$server_pid")
-wait_until 10 grep -q "listening on" "$work/server.err" || fail "arena-server did not start"
-udp_port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/server.err" | head -n 1)
+udp_port=$(wait_for_port "$server_pid" "listening on " "$work/server.err") || fail "arena-server did not start"
 wait_until 10 at_least 1 "POST /ready" "$work/calls" || fail "no Ready"
 wait_until 10 at_least 3 "POST /health" "$work/calls" || fail "no regular Health after Ready"
 wait_until 10 at_least 1 "GET /gameserver" "$work/calls" || fail "the server does not watch for allocation"
@@ -102,7 +80,10 @@ posts=$(awk '$2 == "POST" { print $3 }' "$work/calls")
 [ "$(echo "$posts" | grep -c /shutdown)" = 1 ] || fail "Shutdown sent more than once"
 
 # --- 2. no sidecar at start; the match ends -----------------------------------------------
-late_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# The stand-in holds a port of the system's choosing without listening on it (connections
+# are refused, as with no sidecar at all) until it is told to open with SIGUSR1.
+start_standin "$work/port2" "$work/calls2" --hold
+late_port=$(cat "$work/port2")
 AGONES_SDK_HTTP_PORT=$late_port "$server_bin" --port 0 --key "$work/server.key" --agones --health-period 0.3 \
   --match-seconds 2 >"$work/server2.out" 2>"$work/server2.err" &
 server_pid=$!
@@ -111,10 +92,10 @@ wait_until 10 grep -q "POST /ready to the SDK sidecar.*failed.*retrying" "$work/
   fail "an unreachable sidecar was not reported"
 sleep 1
 kill -0 "$server_pid" 2>/dev/null || fail "arena-server gave up without its sidecar"
-udp_port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/server2.err" | head -n 1)
+udp_port=$(port_in "listening on " "$work/server2.err") || fail "arena-server did not say its port"
 "$client_bin" --server "127.0.0.1:$udp_port" --key "$work/server.key" --bots 1 --seconds 1 \
   >"$work/client.out" 2>"$work/client.err" || fail "a bot could not play while the sidecar was away"
-start_standin "$work/port2" "$work/calls2" "$late_port"
+kill -USR1 "$standin_pid"
 wait_until 10 at_least 1 "POST /ready" "$work/calls2" || fail "Ready was not retried once the sidecar appeared"
 wait_until 10 at_least 2 "POST /health" "$work/calls2" || fail "no Health after the late Ready"
 allocate "$late_port"

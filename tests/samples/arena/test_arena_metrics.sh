@@ -5,33 +5,17 @@
 # Usage: test_arena_metrics.sh TOKEN_TOOL ARENA_SERVER ARENA_CLIENT PROMETHEUS
 set -euo pipefail
 token_tool=$1 server_bin=$2 client_bin=$3 prometheus_bin=${4:-}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server.err client.err prometheus.err; do
-    [ -f "$work/$f" ] && tail -n 20 "$work/$f" | sed "s/^/  $f: /" >&2
-  done
-  exit 1
-}
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+lib_init metrics
+fail_logs=(server.err client.err prometheus.err)
+fail_lines=20
 
 if [ -z "$prometheus_bin" ] || [ ! -x "$prometheus_bin" ]; then
   fail "Prometheus is not installed: this test scrapes arena-server with a real one " \
        "(Debian package 'prometheus'; 'tools/dev.sh deps' installs it)"
 fi
 
-# GET a URL; prints the body. Python is there wherever meson is.
-http_get() {
-  python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
-}
 # The single value of an instant query, or nothing when the result is empty.
 prom_query() {
   python3 - "$prom_port" "$1" <<'EOF'
@@ -46,28 +30,14 @@ if body.get("status") == "success" and len(result) == 1:
     print(result[0]["value"][1])
 EOF
 }
-# Waits up to $1 seconds for a line matching $2 in file $3.
-wait_for_line() {
-  local deadline=$((SECONDS + $1))
-  while [ $SECONDS -lt $deadline ]; do
-    grep -q "$2" "$3" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 "$token_tool" keygen --out "$work/server.key" >/dev/null
 
 # The system picks both ports; the server prints them.
-"$server_bin" --port 0 --metrics 127.0.0.1:0 --key "$work/server.key" --max-players 8 --json \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-pids+=("$server_pid")
-wait_for_line 10 "metrics on http" "$work/server.err" || fail "arena-server did not start serving metrics"
-wait_for_line 10 "listening on" "$work/server.err" || fail "arena-server did not start"
-udp_port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/server.err" | head -n 1)
-metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/server.err" | head -n 1)
-[ -n "$udp_port" ] && [ -n "$metrics_port" ] || fail "no ports in the server's log"
+start_server server "listening on " \
+  "$server_bin" --port 0 --metrics 127.0.0.1:0 --key "$work/server.key" --max-players 8 --json
+udp_port=$port
+metrics_port=$(wait_for_port "$server_pid" "metrics on http://" "$work/server.err") ||
+  fail "arena-server did not start serving metrics"
 
 # The exposition as served: content type, and the families a dashboard relies on.
 python3 - "$metrics_port" <<'EOF' || fail "the /metrics response is not the text exposition"
@@ -86,34 +56,7 @@ EOF
   >"$work/client.out" 2>"$work/client.err" &
 pids+=("$!")
 
-cat >"$work/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: arena
-    static_configs:
-      - targets: ['127.0.0.1:$metrics_port']
-EOF
-# Prometheus cannot listen on port 0: take a port the system hands out, release it, and try
-# again with another should something else take it first.
-prom_port=""
-for attempt in 1 2 3 4 5; do
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  mkdir -p "$work/data$attempt"
-  "$prometheus_bin" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data$attempt" \
-    --web.listen-address="127.0.0.1:$port" >"$work/prometheus.err" 2>&1 &
-  ppid=$!
-  pids+=("$ppid")
-  deadline=$((SECONDS + 20))
-  while [ $SECONDS -lt $deadline ] && kill -0 "$ppid" 2>/dev/null; do
-    if http_get "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then prom_port=$port; break; fi
-    sleep 0.2
-  done
-  [ -n "$prom_port" ] && break
-  kill -KILL "$ppid" 2>/dev/null || true
-done
-[ -n "$prom_port" ] || fail "Prometheus did not start"
+start_prometheus 20 "127.0.0.1:$metrics_port" || fail "Prometheus did not start"
 
 # Every bot in for the last 12 scrapes: then a 10 s rate covers only the full arena.
 deadline=$((SECONDS + 60))

@@ -7,21 +7,30 @@ https://agones.dev/site/docs/guides/client-sdks/rest/, and appends one line per 
 log file: "<monotonic seconds> <METHOD> <path> <body>". POST /allocate plays the part of the
 allocator: from then on GET /gameserver reports the state Allocated.
 
-Usage: agones_standin.py PORT_FILE CALL_LOG [PORT [GAME_PORT]]
+Usage: agones_standin.py PORT_FILE CALL_LOG [--hold] [PORT [GAME_PORT]]
 Listens on 127.0.0.1:PORT (0 or absent: a port the system picks) and writes the port to
 PORT_FILE once listening. GET /gameserver names 127.0.0.1 as the address and, with
 GAME_PORT, a port "game" with that number.
+
+With --hold, the port is bound and written to PORT_FILE but not listened on until the
+process receives SIGUSR1: until then a connection is refused as if no sidecar were there,
+and no other program can take the port meanwhile.
 """
 import json
 import os
+import signal
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-port_file, call_log = sys.argv[1], sys.argv[2]
-port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-game_port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+args = sys.argv[1:]
+hold = "--hold" in args
+if hold:
+    args.remove("--hold")
+port_file, call_log = args[0], args[1]
+port = int(args[2]) if len(args) > 2 else 0
+game_port = int(args[3]) if len(args) > 3 else 0
 lock = threading.Lock()
 state = {"state": "Scheduled", "players": set()}
 
@@ -79,8 +88,17 @@ class Handler(BaseHTTPRequestHandler):
                                         "ports": [{"name": "game", "port": game_port}] if game_port else []}})
 
 
-server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+if hold:
+    # Blocked before it can arrive, so a SIGUSR1 sent as soon as the port file exists waits.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler, bind_and_activate=False)
+server.server_bind()
+if not hold:
+    server.server_activate()
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(port_file + ".tmp", port_file)
+if hold:
+    signal.sigwait({signal.SIGUSR1})
+    server.server_activate()
 server.serve_forever()

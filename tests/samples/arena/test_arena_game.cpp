@@ -1,4 +1,4 @@
-#include "../../samples/arena/arena_game.hpp"
+#include "arena_game.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "../support/temp_dir.hpp"
+#include "../../support/temp_dir.hpp"
 #include <doctest/doctest.h>
 
 #include "scenes.hpp"

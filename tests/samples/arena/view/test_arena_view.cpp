@@ -3,7 +3,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "../support/temp_dir.hpp"
+#include "../../../support/temp_dir.hpp"
 #include "arena_game.hpp"
 #include "view/arena_view.hpp"
 #include "view/picture.hpp"

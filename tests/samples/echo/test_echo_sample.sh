@@ -12,24 +12,11 @@ if [ $# -ne 3 ]; then
 fi
 token_tool=$1 server_bin=$2 client_bin=$3
 
-work=$(mktemp -d -t tickwire-echo-test.XXXXXX)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/server.out "$work"/server.err; do
-    [ -f "$f" ] && { echo "--- $(basename "$f")" >&2; tail -n 20 "$f" >&2; }
-  done
-  exit 1
-}
+# shellcheck source=../../integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+lib_init echo-test
+fail_logs=(server.out server.err)
+fail_lines=20
 step() { echo "--- $*"; }
 
 # run NAME SECONDS CMD...: runs CMD with a time limit; output in $work/NAME.log, status in $rc.
@@ -63,15 +50,10 @@ run server-badport 10 "$server_bin" --port 65536 --key "$work/server.key"
 
 step "server"
 # Port 0: the system gives a free port, and the server's first line names it.
-timeout 100 "$server_bin" --port 0 --bind 127.0.0.1 --key "$work/server.key" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening" "$work/server.out" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-port=$(sed -n 's/^echo-server listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/server.out")
-[ -n "$port" ] && [ "$port" -ne 0 ] || fail "echo-server did not say which port it took: $(cat "$work/server.out")"
+start_server server "echo-server listening on " \
+  timeout 100 "$server_bin" --port 0 --bind 127.0.0.1 --key "$work/server.key"
+grep -q "^echo-server listening on 127\.0\.0\.1:$port$" "$work/server.out" ||
+  fail "echo-server did not say which port it took: $(cat "$work/server.out")"
 
 step "500 reliable messages are echoed"
 issue "$work/server.key" "$work/a.token" 1 60
@@ -112,15 +94,9 @@ run big 10 "$client_bin" --server "127.0.0.1:$port" --token "$work/c.token" --co
 [ "$rc" -ne 0 ] || fail "the client accepted --size 1201 on the unreliable channel"
 
 step "SIGTERM: clean exit and the counters as the last stdout line"
-kill -TERM "$server_pid"
-for _ in $(seq 100); do
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$server_pid" 2>/dev/null && fail "echo-server still running 10 s after SIGTERM"
 rc=0
-wait "$server_pid" || rc=$?
-server_pid=""
+stop_process "$server_pid" TERM 10 || rc=$?
+[ "$rc" -ne 124 ] || fail "echo-server still running 10 s after SIGTERM"
 [ "$rc" -eq 0 ] || fail "echo-server exited $rc after SIGTERM"
 last=$(tail -n 1 "$work/server.out")
 case "$last" in
