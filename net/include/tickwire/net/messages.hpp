@@ -52,6 +52,7 @@
 /// A type's load function may throw (any exception) to reject a value it does not
 /// accept, e.g. an out-of-range enum; decoding reports it as Error::Malformed.
 
+#include <tickwire/net/detail/wire.hpp>
 #include <tickwire/net/result.hpp>
 
 #include <cereal/cereal.hpp>
@@ -65,7 +66,6 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <new>
 #include <functional>
 #include <limits>
@@ -97,67 +97,18 @@ struct WireTruncated {};
 /// Thrown by WireInputArchive when the input violates the format; never leaves decodeMessage.
 struct WireMalformed {};
 
-/// Longest LEB128 encoding of a 64-bit value.
-inline constexpr std::size_t kMaxVarintBytes = 10;
-
-/// Outcome of decodeVarint.
-enum class VarintStatus : std::uint8_t { Ok, Truncated, Malformed };
-
-/// Reads an unsigned LEB128 varint from bytes at pos, advancing pos past it. Rejects
-/// encodings longer than 10 bytes, values above 2^64-1 and non-minimal encodings
-/// (a multi-byte varint whose last byte is zero), so every value has one encoding.
-[[nodiscard]] inline VarintStatus decodeVarint(std::span<const std::uint8_t> bytes, std::size_t& pos,
-                                               std::uint64_t& value) noexcept {
-    std::uint64_t result = 0;
-    for (std::size_t i = 0; i < kMaxVarintBytes; ++i) {
-        if (pos >= bytes.size()) return VarintStatus::Truncated;
-        const std::uint8_t byte = bytes[pos++];
-        // The tenth byte carries bit 63 only; anything more overflows or runs on.
-        if (i == kMaxVarintBytes - 1 && byte > 1) return VarintStatus::Malformed;
-        result |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
-        if ((byte & 0x80u) == 0) {
-            if (byte == 0 && i > 0) return VarintStatus::Malformed;
-            value = result;
-            return VarintStatus::Ok;
-        }
-    }
-    return VarintStatus::Malformed;  // unreachable: the tenth byte either ends or fails above
-}
-
-/// Bytes of the LEB128 encoding of value (1 to 10).
-[[nodiscard]] constexpr std::size_t varintSize(std::uint64_t value) noexcept {
-    std::size_t n = 1;
-    for (; value >= 0x80u; value >>= 7) ++n;
-    return n;
-}
-
-/// Writes value as an unsigned LEB128 varint at out (varintSize(value) bytes, which the
-/// caller has room for) and returns how many bytes it wrote.
-inline std::size_t encodeVarint(std::uint8_t* out, std::uint64_t value) noexcept {
-    std::size_t n = 0;
-    for (; value >= 0x80u; value >>= 7) out[n++] = static_cast<std::uint8_t>(value | 0x80u);
-    out[n++] = static_cast<std::uint8_t>(value);
-    return n;
-}
-
-/// Appends value as an unsigned LEB128 varint (1 to 10 bytes).
-inline void encodeVarint(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    const std::size_t at = out.size();
-    out.resize(at + varintSize(value));
-    encodeVarint(out.data() + at, value);
-}
-
-static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
-              "the wire format needs a little- or big-endian host");
-
-/// Reverses `size` bytes in place (little-endian <-> big-endian).
-inline void reverseBytes(std::uint8_t* data, std::size_t size) noexcept { std::reverse(data, data + size); }
-
 /// Arithmetic types that have a portable wire representation.
 template <class T>
 inline constexpr bool kWireArithmetic =
     std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cv_t<T>, long double> &&
     (!std::is_floating_point_v<T> || std::numeric_limits<T>::is_iec559);
+
+/// The unsigned integer as wide as T: an arithmetic value travels as its bits, so the
+/// one little-endian Writer and Reader code it on any host.
+template <class T>
+using WireBits = std::conditional_t<
+    sizeof(T) == 1, std::uint8_t,
+    std::conditional_t<sizeof(T) == 2, std::uint16_t, std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
 
 }  // namespace detail
 
@@ -167,12 +118,12 @@ class WireOutputArchive : public cereal::OutputArchive<WireOutputArchive, cereal
 public:
     /// Appends to `out`, which must outlive the archive.
     explicit WireOutputArchive(std::vector<std::uint8_t>& out)
-        : cereal::OutputArchive<WireOutputArchive, cereal::AllowEmptyClassElision>(this), out_(out) {}
+        : cereal::OutputArchive<WireOutputArchive, cereal::AllowEmptyClassElision>(this),
+          out_(detail::Writer::appendingTo(out)) {}
 
     /// Appends `size` raw bytes.
     void writeBytes(const void* data, std::size_t size) {
-        const auto* first = static_cast<const std::uint8_t*>(data);
-        out_.insert(out_.end(), first, first + size);
+        out_.put(std::span(static_cast<const std::uint8_t*>(data), size));
     }
 
     /// Appends one arithmetic value, little-endian, at its own width (bool as one byte 0/1).
@@ -180,20 +131,17 @@ public:
     void writeArithmetic(const T& value) {
         static_assert(detail::kWireArithmetic<T>, "only IEEE 754 floats and integers (not long double) go on the wire");
         if constexpr (std::is_same_v<T, bool>) {
-            out_.push_back(value ? 1u : 0u);
+            out_.put(static_cast<std::uint8_t>(value ? 1 : 0));
         } else {
-            std::uint8_t raw[sizeof(T)];
-            std::memcpy(raw, &value, sizeof(T));
-            if constexpr (std::endian::native == std::endian::big) detail::reverseBytes(raw, sizeof(T));
-            writeBytes(raw, sizeof(T));
+            out_.put(std::bit_cast<detail::WireBits<T>>(value));
         }
     }
 
     /// Appends an unsigned LEB128 varint (1 to 10 bytes).
-    void writeVarint(std::uint64_t value) { detail::encodeVarint(out_, value); }
+    void writeVarint(std::uint64_t value) { out_.putVarint(value); }
 
 private:
-    std::vector<std::uint8_t>& out_;
+    detail::Writer out_;
 };
 
 /// Cereal input archive reading the tickwire wire format from untrusted bytes. Every read
@@ -206,17 +154,15 @@ public:
     /// Reads from `bytes`, which must outlive the archive.
     WireInputArchive(std::span<const std::uint8_t> bytes, const DecodeLimits& limits)
         : cereal::InputArchive<WireInputArchive, cereal::AllowEmptyClassElision>(this),
-          bytes_(bytes),
+          in_(bytes),
           maxElements_(limits.maxElements) {}
 
     /// Bytes not read yet.
-    [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+    [[nodiscard]] std::size_t remaining() const noexcept { return in_.remaining(); }
 
     /// Copies the next `size` bytes into `data`; throws (Truncated) if fewer remain.
     void readBytes(void* data, std::size_t size) {
-        if (size > remaining()) throw detail::WireTruncated{};
-        if (size != 0) std::memcpy(data, bytes_.data() + pos_, size);
-        pos_ += size;
+        if (!in_.get(std::span(static_cast<std::uint8_t*>(data), size))) throw detail::WireTruncated{};
     }
 
     /// Reads one arithmetic value written by WireOutputArchive::writeArithmetic.
@@ -226,21 +172,20 @@ public:
         static_assert(detail::kWireArithmetic<T>, "only IEEE 754 floats and integers (not long double) go on the wire");
         if constexpr (std::is_same_v<T, bool>) {
             std::uint8_t byte = 0;
-            readBytes(&byte, 1);
+            if (!in_.get(byte)) throw detail::WireTruncated{};
             if (byte > 1) throw detail::WireMalformed{};
             value = byte != 0;
         } else {
-            std::uint8_t raw[sizeof(T)];
-            readBytes(raw, sizeof(T));
-            if constexpr (std::endian::native == std::endian::big) detail::reverseBytes(raw, sizeof(T));
-            std::memcpy(&value, raw, sizeof(T));
+            detail::WireBits<T> bits = 0;
+            if (!in_.get(bits)) throw detail::WireTruncated{};
+            value = std::bit_cast<T>(bits);
         }
     }
 
     /// Reads an unsigned LEB128 varint; throws on truncation, overlong or non-minimal form.
     std::uint64_t readVarint() {
         std::uint64_t value = 0;
-        switch (detail::decodeVarint(bytes_, pos_, value)) {
+        switch (in_.getVarint(value)) {
             case detail::VarintStatus::Ok: return value;
             case detail::VarintStatus::Truncated: throw detail::WireTruncated{};
             case detail::VarintStatus::Malformed: break;
@@ -257,8 +202,7 @@ public:
     }
 
 private:
-    std::span<const std::uint8_t> bytes_;
-    std::size_t pos_ = 0;
+    detail::Reader in_;
     std::size_t maxElements_;
 };
 
@@ -311,7 +255,7 @@ inline void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const cereal::Binar
     } else if constexpr (std::is_arithmetic_v<Element>) {
         static_assert(detail::kWireArithmetic<Element>,
                       "only IEEE 754 floats and integers (not long double) go on the wire");
-        if constexpr (sizeof(Element) > 1 && std::endian::native == std::endian::big) {
+        if constexpr (sizeof(Element) > 1 && std::endian::native != std::endian::little) {
             const auto* elements = static_cast<const Element*>(bd.data);
             for (std::size_t i = 0; i < bd.size / sizeof(Element); ++i) ar.writeArithmetic(elements[i]);
         } else {
@@ -338,11 +282,12 @@ inline void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, cereal::BinaryData<T
                           "only IEEE 754 floats and integers (not long double) go on the wire");
             if (bd.size % sizeof(Element) != 0) throw detail::WireMalformed{};
         }
-        ar.readBytes(bd.data, bd.size);
         if constexpr (std::is_arithmetic_v<Element> && sizeof(Element) > 1 &&
-                      std::endian::native == std::endian::big) {
-            auto* raw = static_cast<std::uint8_t*>(bd.data);
-            for (std::size_t i = 0; i < bd.size; i += sizeof(Element)) detail::reverseBytes(raw + i, sizeof(Element));
+                      std::endian::native != std::endian::little) {
+            auto* elements = static_cast<Element*>(bd.data);
+            for (std::size_t i = 0; i < bd.size / sizeof(Element); ++i) ar.readArithmetic(elements[i]);
+        } else {
+            ar.readBytes(bd.data, bd.size);
         }
     }
 }
@@ -370,7 +315,7 @@ template <WireMessage T>
 [[nodiscard]] std::vector<std::uint8_t> encodeMessage(std::uint16_t typeId, const T& value) {
     std::vector<std::uint8_t> out;
     out.reserve(64);
-    detail::encodeVarint(out, typeId);
+    detail::Writer::appendingTo(out).putVarint(typeId);
     {
         WireOutputArchive archive(out);
         archive(value);
@@ -381,9 +326,8 @@ template <WireMessage T>
 /// Reads the type id at the start of a message without decoding the body.
 /// Errors: Truncated (empty, or the varint is cut), Malformed (bad varint, or an id above 65535).
 [[nodiscard]] inline Result<std::uint16_t> peekMessageType(std::span<const std::uint8_t> bytes) {
-    std::size_t pos = 0;
     std::uint64_t id = 0;
-    switch (detail::decodeVarint(bytes, pos, id)) {
+    switch (detail::Reader(bytes).getVarint(id)) {
         case detail::VarintStatus::Ok: break;
         case detail::VarintStatus::Truncated: return fail(Error::Truncated);
         case detail::VarintStatus::Malformed: return fail(Error::Malformed);
