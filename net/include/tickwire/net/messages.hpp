@@ -1,6 +1,6 @@
 #pragma once
 /// \file messages.hpp
-/// Typed messages: Cereal-serializable game structs, registered under a 16-bit id,
+/// Typed messages: Cereal-serializable game structs, sent under a 16-bit type id,
 /// encoded compactly and decoded from hostile bytes without crashing, throwing or
 /// allocating without bound. Header-only.
 ///
@@ -10,17 +10,17 @@
 ///         std::string text;
 ///         template <class A> void serialize(A& a) { a(text); }
 ///     };
+///     constexpr std::uint16_t kChat = 1;          // same ids on both sides
 ///
-///     tickwire::net::MessageRegistry registry;
-///     (void)registry.add<Chat>(1);                 // same ids on both sides
-///     auto bytes = registry.encode(Chat{"hi"});   // Result<std::vector<std::uint8_t>>
-///     if (bytes) server.send(client, Channel::Reliable, *bytes);
+///     server.send(client, Channel::Reliable, tickwire::net::encodeMessage(kChat, Chat{"hi"}));
 ///
 /// Receiving it:
 ///
-///     (void)registry.on<Chat>([](const Chat& chat) { show(chat.text); });
 ///     // for every received payload:
-///     if (auto id = registry.dispatch(payload); !id) { /* dropped, counted in stats() */ }
+///     auto type = tickwire::net::peekMessageType(payload);
+///     if (type && *type == kChat) {
+///         if (auto chat = tickwire::net::decodeMessage<Chat>(kChat, payload)) show(chat->text);
+///     }
 ///
 /// Wire format of one message (see docs/PROTOCOL.md):
 ///
@@ -61,21 +61,13 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
-#include <algorithm>
 #include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <new>
-#include <functional>
 #include <limits>
-#include <memory>
 #include <span>
 #include <type_traits>
-#include <typeindex>
-#include <typeinfo>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace tickwire::net {
@@ -148,7 +140,7 @@ private:
 /// is bounds-checked; a container length is checked against the unread byte count and
 /// DecodeLimits::maxElements before Cereal resizes the container. Failures throw private
 /// exception types that decodeMessage turns into Error::Truncated / Error::Malformed, so
-/// use it through decodeMessage or MessageRegistry rather than directly.
+/// use it through decodeMessage rather than directly.
 class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::AllowEmptyClassElision> {
 public:
     /// Reads from `bytes`, which must outlive the archive.
@@ -310,7 +302,8 @@ concept WireMessage = std::default_initializable<T> &&
 /// Encodes `value` as one message: varint `typeId`, then the body (see the file comment).
 /// Encoding cannot fail on the wire side; it throws only what the type's own save
 /// functions throw (Cereal throws for e.g. an unregistered polymorphic type) or
-/// std::bad_alloc. MessageRegistry::encode turns those into an Error.
+/// std::bad_alloc. The result is not checked against any DecodeLimits: a sender whose
+/// receiver lowers maxBytes compares the size itself.
 template <WireMessage T>
 [[nodiscard]] std::vector<std::uint8_t> encodeMessage(std::uint16_t typeId, const T& value) {
     std::vector<std::uint8_t> out;
@@ -365,156 +358,5 @@ template <WireMessage T>
         return fail(Error::Malformed);
     }
 }
-
-/// Maps message types to 16-bit ids, encodes and decodes them, and dispatches received
-/// messages to handlers. Both ends must register the same types under the same ids.
-/// Not thread-safe: use one registry per thread, or lock around it.
-class MessageRegistry {
-public:
-    /// Counters; every received message lands in exactly one of them.
-    struct Stats {
-        std::uint64_t decoded = 0;       ///< messages decoded successfully (by decode() or dispatch())
-        std::uint64_t unknownType = 0;   ///< dispatch() of an id that is not registered or has no handler
-        std::uint64_t decodeErrors = 0;  ///< messages rejected: too large, truncated, malformed, wrong type
-    };
-
-    /// A registry decoding with `limits`.
-    explicit MessageRegistry(DecodeLimits limits = {}) : limits_(limits) {}
-
-    /// Registers T under `id`. Errors: InvalidArgument if the id or the type is registered already.
-    template <WireMessage T>
-    [[nodiscard]] Result<void> add(std::uint16_t id) {
-        const std::type_index type(typeid(T));
-        if (byId_.contains(id) || idByType_.contains(type)) return fail(Error::InvalidArgument);
-        byId_.emplace(id, nullptr);
-        idByType_.emplace(type, id);
-        return {};
-    }
-
-    /// The id T was registered under. Errors: InvalidArgument if T is not registered.
-    template <class T>
-    [[nodiscard]] Result<std::uint16_t> idOf() const {
-        const auto it = idByType_.find(std::type_index(typeid(T)));
-        if (it == idByType_.end()) return fail(Error::InvalidArgument);
-        return it->second;
-    }
-
-    /// Encodes `value` under T's id.
-    /// Errors: InvalidArgument (T not registered, or its save function threw, e.g. Cereal
-    /// rejecting an unregistered polymorphic type); MessageTooLarge (the encoding exceeds
-    /// this registry's maxBytes, so the other side would reject it, or could not be allocated).
-    template <WireMessage T>
-    [[nodiscard]] Result<std::vector<std::uint8_t>> encode(const T& value) const {
-        const auto id = idOf<T>();
-        if (!id) return fail(id.error());
-        std::vector<std::uint8_t> bytes;
-        try {
-            bytes = encodeMessage(*id, value);
-        } catch (const std::bad_alloc&) {
-            return fail(Error::MessageTooLarge);
-        } catch (...) {
-            return fail(Error::InvalidArgument);
-        }
-        if (bytes.size() > limits_.maxBytes) return fail(Error::MessageTooLarge);
-        return bytes;
-    }
-
-    /// Decodes a message that must be a T. Errors: InvalidArgument (T not registered), and
-    /// those of decodeMessage (a message of another type is Malformed). Counted in stats().
-    template <WireMessage T>
-    [[nodiscard]] Result<T> decode(std::span<const std::uint8_t> bytes) {
-        const auto id = idOf<T>();
-        if (!id) {
-            ++stats_.decodeErrors;
-            return fail(id.error());
-        }
-        auto value = decodeMessage<T>(*id, bytes, limits_);
-        if (value) {
-            ++stats_.decoded;
-        } else {
-            ++stats_.decodeErrors;
-        }
-        return value;
-    }
-
-    /// Sets the handler dispatch() calls for T, replacing any previous one. `handler` is
-    /// any callable taking the decoded value as `const T&`, `T` or `T&&`; it runs inside
-    /// dispatch(), and exceptions it throws propagate out of dispatch() unchanged.
-    /// Errors: InvalidArgument if T is not registered or the handler is empty.
-    template <WireMessage T, class Handler>
-        requires std::invocable<Handler&, T&&>
-    [[nodiscard]] Result<void> on(Handler&& handler) {
-        const auto id = idOf<T>();
-        if (!id) return fail(id.error());
-        std::function<void(T&&)> fn(std::forward<Handler>(handler));
-        if (!fn) return fail(Error::InvalidArgument);
-        byId_.at(*id) = std::make_shared<TypedHandler<T>>(std::move(fn));
-        return {};
-    }
-
-    /// Decodes one received message by its type id and calls the handler set with on().
-    /// Returns the id. Errors: MessageTooLarge, Truncated and Malformed as decodeMessage
-    /// (counted in decodeErrors); Malformed for an id that is not registered or has no
-    /// handler (counted in unknownType; the body is not decoded).
-    [[nodiscard]] Result<std::uint16_t> dispatch(std::span<const std::uint8_t> bytes) {
-        if (bytes.size() > limits_.maxBytes) {
-            ++stats_.decodeErrors;
-            return fail(Error::MessageTooLarge);
-        }
-        const auto id = peekMessageType(bytes);
-        if (!id) {
-            ++stats_.decodeErrors;
-            return fail(id.error());
-        }
-        const auto it = byId_.find(*id);
-        if (it == byId_.end() || !it->second) {
-            ++stats_.unknownType;
-            return fail(Error::Malformed);
-        }
-        // Hold the handler so it survives the handler itself calling on() for its type.
-        const std::shared_ptr<const HandlerBase> handler = it->second;
-        if (auto done = handler->decodeAndCall(*id, bytes, limits_, stats_); !done) return fail(done.error());
-        return *id;
-    }
-
-    /// Counters since construction (or the last resetStats()).
-    [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
-
-    /// Zeroes the counters.
-    void resetStats() noexcept { stats_ = {}; }
-
-    /// The limits decode() and dispatch() apply, and encode() checks the size against.
-    [[nodiscard]] const DecodeLimits& limits() const noexcept { return limits_; }
-
-private:
-    struct HandlerBase {
-        virtual ~HandlerBase() = default;
-        // Decodes, counts the outcome, and calls the user's handler on success.
-        virtual Result<void> decodeAndCall(std::uint16_t id, std::span<const std::uint8_t> bytes,
-                                           const DecodeLimits& limits, Stats& stats) const = 0;
-    };
-
-    template <class T>
-    struct TypedHandler final : HandlerBase {
-        explicit TypedHandler(std::function<void(T&&)> fn) : fn_(std::move(fn)) {}
-        Result<void> decodeAndCall(std::uint16_t id, std::span<const std::uint8_t> bytes, const DecodeLimits& limits,
-                                   Stats& stats) const override {
-            auto value = decodeMessage<T>(id, bytes, limits);
-            if (!value) {
-                ++stats.decodeErrors;
-                return fail(value.error());
-            }
-            ++stats.decoded;
-            fn_(std::move(*value));
-            return {};
-        }
-        std::function<void(T&&)> fn_;
-    };
-
-    DecodeLimits limits_;
-    std::unordered_map<std::uint16_t, std::shared_ptr<const HandlerBase>> byId_;  // null until on<T>()
-    std::unordered_map<std::type_index, std::uint16_t> idByType_;
-    Stats stats_;
-};
 
 }  // namespace tickwire::net
