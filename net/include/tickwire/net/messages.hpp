@@ -98,9 +98,10 @@ inline constexpr bool kWireArithmetic =
 /// The unsigned integer as wide as T: an arithmetic value travels as its bits, so the
 /// one little-endian Writer and Reader code it on any host.
 template <class T>
-using WireBits = std::conditional_t<
-    sizeof(T) == 1, std::uint8_t,
-    std::conditional_t<sizeof(T) == 2, std::uint16_t, std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
+using WireBits =
+    std::conditional_t<sizeof(T) == 1, std::uint8_t,
+                       std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                                          std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
 
 }  // namespace detail
 

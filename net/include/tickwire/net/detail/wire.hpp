@@ -44,9 +44,9 @@ enum class VarintStatus : std::uint8_t {
 }
 
 /// Writes little-endian integers, byte strings and varints, either into a buffer whose
-/// size the caller computed beforehand or appended to a growing vector (appendingTo). Running past the
-/// end of a fixed buffer is a bug in the caller, not bad input (asserted in debug builds);
-/// appending throws only std::bad_alloc.
+/// size the caller computed beforehand or appended to a growing vector (appendingTo).
+/// Running past the end of a fixed buffer is a bug in the caller, not bad input (asserted
+/// in debug builds); appending throws only std::bad_alloc.
 class Writer {
 public:
     /// Writes into `out` from its first byte; `out` must outlive the writer. (A vector
@@ -116,7 +116,9 @@ public:
         assert(width >= 1 && width <= sizeof(T));
         if (remaining() < width) return false;
         T result = 0;
-        for (std::size_t i = 0; i < width; ++i) result = static_cast<T>(result | (static_cast<T>(in_[pos_ + i]) << (8 * i)));
+        for (std::size_t i = 0; i < width; ++i) {
+            result = static_cast<T>(result | (static_cast<T>(in_[pos_ + i]) << (8 * i)));
+        }
         pos_ += width;
         value = result;
         return true;
