@@ -7,7 +7,6 @@ namespace tickwire::engine {
 namespace {
 
 constexpr std::size_t kInitialCapacity = 64;
-constexpr unsigned kMaxVarintGroups = 10;
 
 }  // namespace
 
@@ -43,14 +42,6 @@ BitWriter& BitWriter::operator=(BitWriter&& other) {
 
 void BitWriter::grow() noexcept { bytes_.reserve(std::max(bytes_.capacity() * 2, flushed_ + 8)); }
 
-void BitWriter::writeVarint(std::uint64_t value) noexcept {
-    while (value >= 0x80) {
-        write((value & 0x7F) | 0x80, 8);
-        value >>= 7;
-    }
-    write(value, 8);
-}
-
 const std::vector<std::uint8_t>& BitWriter::bytes() const noexcept {
     const std::size_t tail = (scratchBits_ + 7) / 8;
     bytes_.resize(flushed_ + tail);  // capacity >= flushed_ + 8: no allocation
@@ -74,35 +65,6 @@ void BitWriter::clear() noexcept {
     flushed_ = 0;
     scratch_ = 0;
     scratchBits_ = 0;
-}
-
-Result<std::uint64_t> BitReader::readVarint(std::uint64_t max) noexcept {
-    const std::size_t start = pos_;
-    std::uint64_t value = 0;
-    for (unsigned group = 0; group < kMaxVarintGroups; ++group) {
-        auto byte = read(8);
-        if (!byte) {
-            pos_ = start;
-            return fail(byte.failure());
-        }
-        const std::uint64_t bits = *byte & 0x7F;
-        // The 10th group holds bit 63 only; anything more overflows 64 bits, and a
-        // continuation bit there would make an 11th group.
-        if (group == kMaxVarintGroups - 1 && *byte > 1) {
-            pos_ = start;
-            return fail(Error::Malformed);
-        }
-        value |= bits << (7 * group);
-        if ((*byte & 0x80) == 0) {
-            if (value > max) {
-                pos_ = start;
-                return fail(Error::Malformed);
-            }
-            return value;
-        }
-    }
-    pos_ = start;  // unreachable: the 10th group either ends the varint or fails above
-    return fail(Error::Malformed);
 }
 
 }  // namespace tickwire::engine

@@ -1,6 +1,6 @@
 #include <tickwire/engine/checksum.hpp>
 #include <tickwire/engine/replay.hpp>
-#include <tickwire/net/messages.hpp>
+#include <tickwire/net/detail/wire.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,20 +27,9 @@ constexpr std::size_t kTrailerBytes = 12;
 // tick rate, start time, game id length.
 constexpr std::size_t kHeaderFixedBytes = 8 + 2 + 2 + 8 + 4 + 8 + 1;
 
-void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-    for (int i = 0; i < 2; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-void put64(std::vector<std::uint8_t>& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-std::uint64_t get(std::span<const std::uint8_t> bytes, std::size_t at, int size) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < size; ++i) v |= static_cast<std::uint64_t>(bytes[at + static_cast<std::size_t>(i)]) << (8 * i);
-    return v;
-}
+using net::detail::Reader;
+using net::detail::VarintStatus;
+using net::detail::Writer;
 
 bool printableId(const std::string& id) {
     return !id.empty() && id.size() <= kReplayMaxGameId &&
@@ -52,16 +41,37 @@ std::string describeChunk(std::uint32_t sequence, std::uint64_t offset) {
 }
 
 /// The fields a chunk header and an index entry share, in their common order.
-void putEntry(std::vector<std::uint8_t>& out, const ReplayChunkEntry& e) {
-    for (std::uint32_t v : {e.sequence, e.firstTick, e.lastTick, e.frames, e.events, e.payloadBytes}) put32(out, v);
+void putEntry(Writer& out, const ReplayChunkEntry& e) {
+    for (std::uint32_t v : {e.sequence, e.firstTick, e.lastTick, e.frames, e.events, e.payloadBytes}) out.put(v);
 }
 
 /// The chunk header's 36 bytes for `entry` and the payload's CRC.
 std::vector<std::uint8_t> chunkHeader(const ReplayChunkEntry& entry, std::uint32_t payloadCrc) {
-    std::vector<std::uint8_t> h(kChunkMagic, kChunkMagic + 4);
-    putEntry(h, entry);
-    put32(h, payloadCrc);
-    put32(h, crc32(h));
+    std::vector<std::uint8_t> h;
+    Writer out = Writer::appendingTo(h);
+    out.put(kChunkMagic);
+    putEntry(out, entry);
+    out.put(payloadCrc);
+    out.put(crc32(h));
+    return h;
+}
+
+/// A chunk header as read back: the entry's fields (all but its offset) and the two CRCs.
+struct ChunkHeader {
+    ReplayChunkEntry entry;
+    std::uint32_t payloadCrc = 0;
+    std::uint32_t headerCrc = 0;
+};
+
+/// Reads the fields of the kChunkHeaderBytes in `head` (the caller has checked there are
+/// that many; the signature is not checked here).
+ChunkHeader readChunkHeader(std::span<const std::uint8_t> head) {
+    ChunkHeader h;
+    ReplayChunkEntry& e = h.entry;
+    Reader in(head);
+    (void)(in.skip(sizeof kChunkMagic) && in.get(e.sequence) && in.get(e.firstTick) && in.get(e.lastTick) &&
+           in.get(e.frames) && in.get(e.events) && in.get(e.payloadBytes) && in.get(h.payloadCrc) &&
+           in.get(h.headerCrc));
     return h;
 }
 
@@ -91,15 +101,17 @@ namespace detail {
 
 Result<std::vector<std::uint8_t>> encodeReplayHeader(const ReplayInfo& info) {
     if (!printableId(info.game) || info.tickRate < 1 || info.tickRate > 1000) return fail(Error::InvalidArgument);
-    std::vector<std::uint8_t> out(kFileMagic, kFileMagic + 8);
-    put16(out, kReplayVersion);
-    put16(out, static_cast<std::uint16_t>(kHeaderFixedBytes + info.game.size() + 4));
-    put64(out, info.schemaHash);
-    put32(out, info.tickRate);
-    put64(out, info.startUnixMs);
-    out.push_back(static_cast<std::uint8_t>(info.game.size()));
-    out.insert(out.end(), info.game.begin(), info.game.end());
-    put32(out, crc32(out));
+    std::vector<std::uint8_t> out;
+    Writer w = Writer::appendingTo(out);
+    w.put(kFileMagic);
+    w.put(kReplayVersion);
+    w.put(static_cast<std::uint16_t>(kHeaderFixedBytes + info.game.size() + 4));
+    w.put(info.schemaHash);
+    w.put(info.tickRate);
+    w.put(info.startUnixMs);
+    w.put(static_cast<std::uint8_t>(info.game.size()));
+    w.put(std::span(reinterpret_cast<const std::uint8_t*>(info.game.data()), info.game.size()));
+    w.put(crc32(out));
     return out;
 }
 
@@ -152,17 +164,19 @@ Result<void> ReplayFileWriter::writeChunk(ReplayChunkEntry& entry, std::span<con
 
 Result<void> ReplayFileWriter::finish() {
     if (fd_ < 0) return {};
-    std::vector<std::uint8_t> index(kIndexMagic, kIndexMagic + 4);
-    put32(index, static_cast<std::uint32_t>(written_.size()));
+    std::vector<std::uint8_t> index;
+    Writer out = Writer::appendingTo(index);
+    out.put(kIndexMagic);
+    out.put(static_cast<std::uint32_t>(written_.size()));
     for (const auto& e : written_) {
-        put64(index, e.offset);
-        putEntry(index, e);
-        put32(index, 0);  // reserved
+        out.put(e.offset);
+        putEntry(out, e);
+        out.put(std::uint32_t{0});  // reserved
     }
-    put32(index, crc32(index));
+    out.put(crc32(index));
     const std::uint64_t indexOffset = offset_;
-    put64(index, indexOffset);
-    index.insert(index.end(), kTrailerMagic, kTrailerMagic + 4);
+    out.put(indexOffset);
+    out.put(kTrailerMagic);
     auto ok = writeAll(index);
     ::close(fd_);
     fd_ = -1;
@@ -183,7 +197,14 @@ Result<ReplayScan> scanReplay(const std::string& path) {
         return say(Error::Malformed, "'" + path + "' is not a tickwire replay (no TWREPLAY signature)");
     }
     if (fixed->size() < kHeaderFixedBytes) return say(Error::Truncated, "'" + path + "' ends inside its header");
-    const auto version = static_cast<std::uint16_t>(get(*fixed, 8, 2));
+    // The fixed part is all there (checked just above), so every read succeeds.
+    std::uint16_t version = 0;
+    std::uint16_t headerSize = 0;
+    std::uint8_t idSize = 0;
+    Reader fields(*fixed);
+    (void)(fields.skip(sizeof kFileMagic) && fields.get(version) && fields.get(headerSize) &&
+           fields.get(scan.info.schemaHash) && fields.get(scan.info.tickRate) && fields.get(scan.info.startUnixMs) &&
+           fields.get(idSize));
     if (version != kReplayVersion) {
         // Version 1 files hold snapshot packets of wire format 2, which this build no longer
         // decodes: they are refused here, by name, rather than failing chunk by chunk.
@@ -194,22 +215,20 @@ Result<ReplayScan> scanReplay(const std::string& path) {
                                        "with the tickwire release that recorded it)"
                                      : ""));
     }
-    const auto headerBytes = static_cast<std::size_t>(get(*fixed, 10, 2));
-    const std::size_t idBytes = (*fixed)[kHeaderFixedBytes - 1];
+    const std::size_t headerBytes = headerSize;
+    const std::size_t idBytes = idSize;
     if (idBytes < 1 || idBytes > kReplayMaxGameId || headerBytes != kHeaderFixedBytes + idBytes + 4) {
         return say(Error::Malformed, "'" + path + "' has a malformed header");
     }
     auto header = readAt(in, 0, headerBytes);
     if (!header) return say(Error::IoError, "cannot read '" + path + "'");
     if (header->size() < headerBytes) return say(Error::Truncated, "'" + path + "' ends inside its header");
-    const auto headerCrc = static_cast<std::uint32_t>(get(*header, headerBytes - 4, 4));
+    std::uint32_t headerCrc = 0;
+    (void)Reader(std::span(*header).subspan(headerBytes - 4)).get(headerCrc);
     if (crc32(std::span(header->data(), headerBytes - 4)) != headerCrc) {
         return say(Error::Malformed, "'" + path + "' has a damaged header (checksum mismatch)");
     }
     scan.info.version = version;
-    scan.info.schemaHash = get(*header, 12, 8);
-    scan.info.tickRate = static_cast<std::uint32_t>(get(*header, 20, 4));
-    scan.info.startUnixMs = get(*header, 24, 8);
     scan.info.game.assign(reinterpret_cast<const char*>(header->data() + kHeaderFixedBytes), idBytes);
     if (!printableId(scan.info.game) || scan.info.tickRate < 1 || scan.info.tickRate > 1000) {
         return say(Error::Malformed, "'" + path + "' has a malformed header");
@@ -231,7 +250,9 @@ Result<ReplayScan> scanReplay(const std::string& path) {
     if (scan.fileBytes >= headerBytes + kTrailerBytes) {
         auto trailer = readAt(in, scan.fileBytes - kTrailerBytes, kTrailerBytes);
         if (trailer && trailer->size() == kTrailerBytes && std::equal(kTrailerMagic, kTrailerMagic + 4, trailer->begin() + 8)) {
-            trailerIndex = get(*trailer, 0, 8);
+            std::uint64_t at = 0;
+            (void)Reader(*trailer).get(at);
+            trailerIndex = at;
         }
     }
     auto indexProblem = [&] {
@@ -256,16 +277,27 @@ Result<ReplayScan> scanReplay(const std::string& path) {
             auto index = readAt(in, offset, static_cast<std::size_t>(std::min<std::uint64_t>(left, expected)));
             if (!index) return say(Error::IoError, "cannot read '" + path + "'");
             const std::size_t body = 8 + kIndexEntryBytes * scan.chunks.size();
-            bool good = left == expected && get(*index, 4, 4) == scan.chunks.size() &&
-                        get(*index, body, 4) == crc32(std::span(index->data(), body)) &&
-                        get(*index, body + 4, 8) == offset &&
-                        std::equal(kTrailerMagic, kTrailerMagic + 4, index->begin() + static_cast<std::ptrdiff_t>(body + 12));
+            // A short index fails a read below, which leaves good false.
+            Reader entries(*index);
+            std::uint32_t count = 0;
+            bool good = left == expected && entries.skip(sizeof kIndexMagic) && entries.get(count) &&
+                        count == scan.chunks.size();
             for (std::size_t i = 0; good && i < scan.chunks.size(); ++i) {
-                const std::size_t at = 8 + kIndexEntryBytes * i;
                 const auto& c = scan.chunks[i];
-                good = get(*index, at, 8) == c.offset && get(*index, at + 8, 4) == c.sequence &&
-                       get(*index, at + 12, 4) == c.firstTick && get(*index, at + 16, 4) == c.lastTick;
+                std::uint64_t at = 0;
+                std::uint32_t number = 0;
+                std::uint32_t first = 0;
+                std::uint32_t last = 0;
+                good = entries.get(at) && entries.get(number) && entries.get(first) && entries.get(last) &&
+                       entries.skip(kIndexEntryBytes - 20) && at == c.offset && number == c.sequence &&
+                       first == c.firstTick && last == c.lastTick;
             }
+            std::uint32_t indexCrc = 0;
+            std::uint64_t indexAt = 0;
+            std::span<const std::uint8_t> trailerMagic;
+            good = good && entries.get(indexCrc) && indexCrc == crc32(std::span(index->data(), body)) &&
+                   entries.get(indexAt) && indexAt == offset && entries.view(sizeof kTrailerMagic, trailerMagic) &&
+                   std::equal(kTrailerMagic, kTrailerMagic + 4, trailerMagic.begin());
             if (!good) {
                 indexProblem();
                 break;
@@ -278,20 +310,15 @@ Result<ReplayScan> scanReplay(const std::string& path) {
             stop("incomplete: the file ends inside its header");
             break;
         }
+        const ChunkHeader fields = readChunkHeader(*head);
         if (!std::equal(kChunkMagic, kChunkMagic + 4, head->begin()) ||
-            get(*head, 32, 4) != crc32(std::span(head->data(), 32))) {
+            fields.headerCrc != crc32(std::span(head->data(), 32))) {
             stop("damaged header (bad signature or checksum)");
             break;
         }
-        ReplayChunkEntry e;
-        e.sequence = static_cast<std::uint32_t>(get(*head, 4, 4));
+        ReplayChunkEntry e = fields.entry;
         e.offset = offset;
-        e.firstTick = static_cast<std::uint32_t>(get(*head, 8, 4));
-        e.lastTick = static_cast<std::uint32_t>(get(*head, 12, 4));
-        e.frames = static_cast<std::uint32_t>(get(*head, 16, 4));
-        e.events = static_cast<std::uint32_t>(get(*head, 20, 4));
-        e.payloadBytes = static_cast<std::uint32_t>(get(*head, 24, 4));
-        const auto payloadCrc = static_cast<std::uint32_t>(get(*head, 28, 4));
+        const std::uint32_t payloadCrc = fields.payloadCrc;
         if (e.sequence != sequence || e.payloadBytes > kReplayMaxChunkBytes || e.frames > kReplayMaxChunkFrames ||
             e.lastTick < e.firstTick ||
             (!scan.chunks.empty() && e.firstTick < scan.chunks.back().lastTick)) {
@@ -326,41 +353,43 @@ Result<std::vector<std::uint8_t>> readChunkPayload(const std::string& path, cons
     auto head = readAt(in, entry.offset, kChunkHeaderBytes);
     if (!head) return fail(head.failure());
     if (head->size() < kChunkHeaderBytes) return fail(Error::Truncated);
-    if (get(*head, 32, 4) != crc32(std::span(head->data(), 32)) || get(*head, 24, 4) != entry.payloadBytes) {
+    const ChunkHeader fields = readChunkHeader(*head);
+    if (fields.headerCrc != crc32(std::span(head->data(), 32)) || fields.entry.payloadBytes != entry.payloadBytes) {
         return fail(Error::Malformed);
     }
     auto payload = readAt(in, entry.offset + kChunkHeaderBytes, entry.payloadBytes);
     if (!payload) return fail(payload.failure());
     if (payload->size() < entry.payloadBytes) return fail(Error::Truncated);
-    if (crc32(*payload) != get(*head, 28, 4)) return fail(Error::Malformed);
+    if (crc32(*payload) != fields.payloadCrc) return fail(Error::Malformed);
     return payload;
 }
 
 void appendReplayRecord(std::vector<std::uint8_t>& payload, ReplayRecord kind, std::uint32_t tick,
                         std::span<const std::uint8_t> bytes) {
-    payload.push_back(static_cast<std::uint8_t>(kind));
-    net::detail::encodeVarint(payload, tick);
-    net::detail::encodeVarint(payload, bytes.size());
-    payload.insert(payload.end(), bytes.begin(), bytes.end());
+    Writer out = Writer::appendingTo(payload);
+    out.put(static_cast<std::uint8_t>(kind));
+    out.putVarint(tick);
+    out.putVarint(bytes.size());
+    out.put(bytes);
 }
 
 Result<ReplayRecordView> readReplayRecord(std::span<const std::uint8_t> payload, std::size_t& pos) {
     if (pos >= payload.size()) return fail(Error::Truncated);
-    const std::uint8_t kind = payload[pos++];
+    Reader in(payload.subspan(pos));
+    std::uint8_t kind = 0;
+    (void)in.get(kind);
     if (kind < 1 || kind > 3) return fail(Error::Malformed);
     std::uint64_t tick = 0;
     std::uint64_t length = 0;
-    if (net::detail::decodeVarint(payload, pos, tick) != net::detail::VarintStatus::Ok ||
-        net::detail::decodeVarint(payload, pos, length) != net::detail::VarintStatus::Ok) {
+    if (in.getVarint(tick) != VarintStatus::Ok || in.getVarint(length) != VarintStatus::Ok) {
         return fail(Error::Malformed);
     }
     if (tick > UINT32_MAX) return fail(Error::Malformed);
-    if (length > payload.size() - pos) return fail(Error::Truncated);
     ReplayRecordView r;
+    if (!in.view(static_cast<std::size_t>(length), r.bytes)) return fail(Error::Truncated);
     r.kind = static_cast<ReplayRecord>(kind);
     r.tick = static_cast<std::uint32_t>(tick);
-    r.bytes = payload.subspan(pos, static_cast<std::size_t>(length));
-    pos += static_cast<std::size_t>(length);
+    pos += in.position();
     return r;
 }
 

@@ -1,5 +1,5 @@
 #include <tickwire/engine/detail/snapshot_core.hpp>
-#include <tickwire/net/messages.hpp>
+#include <tickwire/net/detail/wire.hpp>
 
 namespace tickwire::engine::detail {
 
@@ -9,10 +9,10 @@ constexpr std::uint8_t kKeyframe = 0x01;
 constexpr std::uint8_t kEntropy = 0x02;
 constexpr std::uint8_t kChained = 0x04;
 
-// The header's varints are the wire format's (messages.hpp), bounded to 32 bits here.
-Result<std::uint32_t> readU32(std::span<const std::uint8_t> bytes, std::size_t& pos) {
+// The header's varints are the wire format's, bounded to 32 bits here.
+Result<std::uint32_t> readU32(net::detail::Reader& in) {
     std::uint64_t value = 0;
-    switch (net::detail::decodeVarint(bytes, pos, value)) {
+    switch (in.getVarint(value)) {
         case net::detail::VarintStatus::Ok: break;
         case net::detail::VarintStatus::Truncated: return fail(Error::Truncated);
         case net::detail::VarintStatus::Malformed: return fail(Error::Malformed);
@@ -24,20 +24,20 @@ Result<std::uint32_t> readU32(std::span<const std::uint8_t> bytes, std::size_t& 
 }  // namespace
 
 void writeSnapshotHeader(std::vector<std::uint8_t>& out, const SnapshotHeader& header) {
-    out.push_back(static_cast<std::uint8_t>((kSnapshotVersion << 4) | (header.keyframe ? kKeyframe : 0) |
-                                            (header.entropyCoded ? kEntropy : 0) |
-                                            (header.chained ? kChained : 0)));
-    net::detail::encodeVarint(out, header.tick);
+    auto w = net::detail::Writer::appendingTo(out);
+    w.put(static_cast<std::uint8_t>((kSnapshotVersion << 4) | (header.keyframe ? kKeyframe : 0) |
+                                    (header.entropyCoded ? kEntropy : 0) | (header.chained ? kChained : 0)));
+    w.putVarint(header.tick);
     if (!header.keyframe) {
-        net::detail::encodeVarint(out, static_cast<std::uint32_t>(header.tick - header.baselineTick));
-        out.push_back(static_cast<std::uint8_t>(header.baselineHash));
-        out.push_back(static_cast<std::uint8_t>(header.baselineHash >> 8));
+        w.putVarint(static_cast<std::uint32_t>(header.tick - header.baselineTick));
+        w.put(header.baselineHash);
     }
 }
 
 Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes) {
-    if (bytes.empty()) return fail(Error::Truncated);
-    const std::uint8_t flags = bytes[0];
+    net::detail::Reader in(bytes);
+    std::uint8_t flags = 0;
+    if (!in.get(flags)) return fail(Error::Truncated);
     if ((flags >> 4) != kSnapshotVersion) return fail(Error::UnsupportedVersion);
     if ((flags & 0x08) != 0) return fail(Error::Malformed);
     SnapshotHeader h;
@@ -45,19 +45,16 @@ Result<SnapshotHeader> readSnapshotHeader(std::span<const std::uint8_t> bytes) {
     h.entropyCoded = (flags & kEntropy) != 0;
     h.chained = (flags & kChained) != 0;
     if (h.chained && h.keyframe) return fail(Error::Malformed);
-    std::size_t pos = 1;
-    auto tick = readU32(bytes, pos);
+    auto tick = readU32(in);
     if (!tick) return fail(tick.failure());
     h.tick = *tick;
     if (!h.keyframe) {
-        auto age = readU32(bytes, pos);
+        auto age = readU32(in);
         if (!age) return fail(age.failure());
         h.baselineTick = h.tick - *age;
-        if (pos + 2 > bytes.size()) return fail(Error::Truncated);
-        h.baselineHash = static_cast<std::uint16_t>(bytes[pos] | (bytes[pos + 1] << 8));
-        pos += 2;
+        if (!in.get(h.baselineHash)) return fail(Error::Truncated);
     }
-    h.headerBytes = pos;
+    h.headerBytes = in.position();
     return h;
 }
 

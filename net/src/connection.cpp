@@ -1,9 +1,8 @@
 #include "connection.hpp"
 
-#include <tickwire/net/messages.hpp>
+#include <tickwire/net/detail/wire.hpp>
 
 #include <algorithm>
-#include <cstring>
 
 namespace tickwire::net::detail {
 
@@ -63,8 +62,9 @@ Result<void> Connection::queue(Channel channel, std::span<const std::uint8_t> by
     if (batch.plain.capacity() < kMaxBatchInOneDatagram) batch.plain.reserve(kMaxBatchInOneDatagram);
     if (batch.messages == 0) batch.uniformLength = bytes.size();
     else if (batch.uniformLength != bytes.size()) batch.uniformLength = 0;
-    encodeVarint(batch.plain, bytes.size());
-    batch.plain.insert(batch.plain.end(), bytes.begin(), bytes.end());
+    Writer plain = Writer::appendingTo(batch.plain);
+    plain.putVarint(bytes.size());
+    plain.put(bytes);
     ++batch.messages;
     batch.payload += bytes.size();
     ++stats_.messagesOut;
@@ -118,19 +118,17 @@ void Connection::closeBatch(Channel channel) {
         batch.plain.clear();
         return;
     }
-    std::uint8_t* out = packet->data;
+    Writer out(std::span(packet->data, size));
+    const std::span<const std::uint8_t> plain(batch.plain);
     if (uniform != 0) {
         // [length][message][message]...: copy the messages without their own lengths.
-        out += encodeVarint(out, uniform);
+        out.putVarint(uniform);
         const std::size_t skip = varintSize(uniform);
         const std::size_t stride = skip + uniform;
-        for (std::size_t i = 0; i < messages; ++i) {
-            std::memcpy(out, batch.plain.data() + i * stride + skip, uniform);
-            out += uniform;
-        }
+        for (std::size_t i = 0; i < messages; ++i) out.put(plain.subspan(i * stride + skip, uniform));
     } else {
-        *out++ = 0;
-        std::memcpy(out, batch.plain.data(), batch.plain.size());
+        out.put(std::uint8_t{0});
+        out.put(plain);
     }
     batch.plain.clear();
     packet->freeCallback = &Connection::onPacketFreed;
@@ -163,10 +161,10 @@ Received Connection::receive(Channel channel, std::span<const std::uint8_t> batc
         return Received::Dropped;
     };
     // The batch starts with the length every message has, or 0 when each carries its own.
-    std::size_t pos = 0;
+    Reader in(batch);
     std::uint64_t uniform = 0;
-    if (decodeVarint(batch, pos, uniform) != VarintStatus::Ok) return refuse(Drop::Malformed);
-    const std::span<const std::uint8_t> body = batch.subspan(pos);
+    if (in.getVarint(uniform) != VarintStatus::Ok) return refuse(Drop::Malformed);
+    const std::span<const std::uint8_t> body = in.rest();
     if (uniform > limit) return refuse(Drop::Oversize);
 
     // Validate the whole batch, and find what it would cost, before delivering any of it.
@@ -175,13 +173,13 @@ Received Connection::receive(Channel channel, std::span<const std::uint8_t> batc
         if (body.empty() || body.size() % uniform != 0) return refuse(Drop::Malformed);
         count = body.size() / uniform;
     } else {
-        for (pos = 0; pos < body.size(); ++count) {
+        for (Reader messages(body); messages.remaining() > 0; ++count) {
             std::uint64_t length = 0;
-            if (decodeVarint(body, pos, length) != VarintStatus::Ok || length == 0 || length > body.size() - pos) {
+            if (messages.getVarint(length) != VarintStatus::Ok || length == 0 || length > messages.remaining()) {
                 return refuse(Drop::Malformed);
             }
             if (length > limit) return refuse(Drop::Oversize);
-            pos += length;
+            (void)messages.skip(length);
         }
         if (count == 0) return refuse(Drop::Malformed);
     }
@@ -204,14 +202,16 @@ Received Connection::receive(Channel channel, std::span<const std::uint8_t> batc
     };
     pendingEvents_ += count;
     if (uniform != 0) {
-        for (pos = 0; pos < body.size(); pos += uniform) deliver(body.subspan(pos, uniform));
+        for (std::size_t pos = 0; pos < body.size(); pos += uniform) deliver(body.subspan(pos, uniform));
         return Received::Delivered;
     }
-    for (pos = 0; pos < body.size();) {
+    // Every length was checked above.
+    for (Reader messages(body); messages.remaining() > 0;) {
         std::uint64_t length = 0;
-        (void)decodeVarint(body, pos, length);
-        deliver(body.subspan(pos, length));
-        pos += length;
+        std::span<const std::uint8_t> message;
+        (void)messages.getVarint(length);
+        (void)messages.view(length, message);
+        deliver(message);
     }
     return Received::Delivered;
 }

@@ -1,5 +1,7 @@
 #include "crypto_internal.hpp"
 
+#include <tickwire/net/detail/wire.hpp>
+
 #include <sodium.h>
 
 #include <fcntl.h>
@@ -92,10 +94,9 @@ bool openShort(std::span<std::uint8_t> data, std::span<const std::uint8_t> ad,
     crypto_onetimeauth_poly1305_update(&state, data.data(), data.size());
     crypto_onetimeauth_poly1305_update(&state, zeros, (16 - data.size() % 16) % 16);
     std::uint8_t lengths[16];
-    for (int i = 0; i < 8; ++i) {
-        lengths[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(ad.size()) >> (8 * i));
-        lengths[8 + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(data.size()) >> (8 * i));
-    }
+    Writer w(lengths);
+    w.put(static_cast<std::uint64_t>(ad.size()));
+    w.put(static_cast<std::uint64_t>(data.size()));
     crypto_onetimeauth_poly1305_update(&state, lengths, sizeof lengths);
     std::uint8_t mac[kMacSize];
     crypto_onetimeauth_poly1305_final(&state, mac);

@@ -1,7 +1,8 @@
 #include "handshake.hpp"
 
+#include <tickwire/net/detail/wire.hpp>
+
 #include "crypto_internal.hpp"
-#include "wire.hpp"
 
 #include <cstring>
 
@@ -201,7 +202,7 @@ std::array<std::uint8_t, kCookieMacSize> cookieMac(const Key& secret, const Addr
 SessionKeys deriveSessionKeys(const Key& clientToServer, const Key& serverToClient, std::uint64_t protocolId,
                               const AttemptNonce& clientNonce, const AttemptNonce& serverNonce, bool forServer) {
     std::array<std::uint8_t, 8> protocol{};
-    storeLe(protocol.data(), protocolId);
+    Writer(protocol).put(protocolId);
     std::array<std::uint8_t, Key::kSize> c2s{};
     std::array<std::uint8_t, Key::kSize> s2c{};
     std::array<std::uint8_t, 16> cid{};
@@ -211,7 +212,7 @@ SessionKeys deriveSessionKeys(const Key& clientToServer, const Key& serverToClie
     SessionKeys keys;
     keys.send = *Key::fromBytes(forServer ? s2c : c2s);
     keys.receive = *Key::fromBytes(forServer ? c2s : s2c);
-    keys.connectId = loadLe<std::uint32_t>(cid.data());
+    (void)Reader(cid).get(keys.connectId);
     if (keys.connectId == 0) keys.connectId = 1;
     wipe(c2s);
     wipe(s2c);

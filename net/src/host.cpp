@@ -1,7 +1,6 @@
 #include "host.hpp"
 
 #include "crypto_internal.hpp"
-#include "wire.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,7 +1,8 @@
 #include "sealed_datagram.hpp"
 
+#include <tickwire/net/detail/wire.hpp>
+
 #include "crypto_internal.hpp"
-#include "wire.hpp"
 
 #include <enet/enet.h>
 
@@ -15,7 +16,7 @@ namespace {
 // of each connection has its own key, so a nonce never repeats under one key.
 std::array<std::uint8_t, kNonceSize> makeNonce(std::uint64_t n) noexcept {
     std::array<std::uint8_t, kNonceSize> nonce{};
-    storeLe(nonce.data(), n);
+    Writer(nonce).put(n);
     return nonce;
 }
 
@@ -109,8 +110,7 @@ SealedLink::SealedLink(const SessionKeys& keys) noexcept
 
 void SealedLink::seal(std::span<std::uint8_t> datagram, std::size_t headerSize) noexcept {
     const std::uint64_t n = nextSend_++;
-    std::uint8_t* number = datagram.data() + headerSize - kSlotSize;
-    for (std::size_t i = 0; i < kNumberBytes; ++i) number[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    Writer(datagram.subspan(headerSize - kSlotSize, kNumberBytes)).put(n, kNumberBytes);
     const Parts p = split(datagram, headerSize);
     std::array<std::uint8_t, kShortTagSize> tag{};
     sealShort(p.body, p.ad, makeNonce(n), sendKey_.data(), tag);
@@ -120,9 +120,8 @@ void SealedLink::seal(std::span<std::uint8_t> datagram, std::size_t headerSize) 
 
 std::optional<Drop> SealedLink::open(std::span<std::uint8_t> datagram, std::size_t headerSize) noexcept {
     if (headerSize < kSlotSize || datagram.size() < headerSize + kTagSize) return Drop::AuthFailed;
-    const std::uint8_t* number = datagram.data() + headerSize - kSlotSize;
     std::uint32_t low = 0;
-    for (std::size_t i = 0; i < kNumberBytes; ++i) low |= std::uint32_t{number[i]} << (8 * i);
+    (void)Reader(datagram.subspan(headerSize - kSlotSize, kNumberBytes)).get(low, kNumberBytes);
     const std::uint64_t n = reconstructDatagramNumber(window_.largest(), low);
     if (auto why = window_.check(n)) return why;
     const Parts p = split(datagram, headerSize);

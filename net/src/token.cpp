@@ -1,7 +1,7 @@
+#include <tickwire/net/detail/wire.hpp>
 #include <tickwire/net/token.hpp>
 
 #include "crypto_internal.hpp"
-#include "wire.hpp"
 
 #include <algorithm>
 #include <cassert>

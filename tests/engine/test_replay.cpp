@@ -117,6 +117,20 @@ TEST_CASE("crc32 is the standard CRC-32") {
     CHECK(crc32({}) == 0u);
 }
 
+TEST_CASE("a record whose tick or length has a shorter varint form is Malformed") {
+    auto read = [](const std::vector<std::uint8_t>& payload) {
+        std::size_t pos = 0;
+        return detail::readReplayRecord(payload, pos);
+    };
+    const std::vector<std::uint8_t> minimal{3, 0x05, 0x01, 0xAA};  // event, tick 5, 1 byte
+    const auto good = read(minimal);
+    REQUIRE(good);
+    CHECK(good->tick == 5);
+    CHECK(good->bytes.size() == 1);
+    CHECK(read({3, 0x85, 0x00, 0x01, 0xAA}).error() == Error::Malformed);
+    CHECK(read({3, 0x05, 0x81, 0x00, 0xAA}).error() == Error::Malformed);
+}
+
 TEST_CASE("a closed replay reads back every frame and event, tick for tick, through its index") {
     test::TempDir dir;
     const auto path = dir.file("match.twr");

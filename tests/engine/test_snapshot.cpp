@@ -172,6 +172,30 @@ TEST_CASE("a keyframe decodes without a baseline and a delta only with its own")
     CHECK(header->baselineTick == base.tick);
 }
 
+TEST_CASE("a header whose tick or baseline age has a shorter varint form is Malformed") {
+    Codec codec;
+    std::mt19937_64 rng(4);
+    World world = randomWorld(rng, 3);
+    world.tick = 5;
+    const auto key = codec.encode(nullptr, world);
+    REQUIRE(key);
+    const std::uint8_t keyFlags = (*key)[0];
+    CHECK(Codec::peekHeader(std::vector<std::uint8_t>{keyFlags, 0x05})->tick == 5);
+    CHECK(Codec::peekHeader(std::vector<std::uint8_t>{keyFlags, 0x85, 0x00}).error() == Error::Malformed);
+
+    World next = world;
+    next.tick = 7;
+    const auto delta = codec.encode(&world, next);
+    REQUIRE(delta);
+    const std::uint8_t deltaFlags = (*delta)[0];
+    const auto age = Codec::peekHeader(std::vector<std::uint8_t>{deltaFlags, 0x07, 0x02, 0x34, 0x12});
+    REQUIRE(age);
+    CHECK(age->baselineTick == 5);
+    CHECK(age->baselineHash == 0x1234);
+    CHECK(Codec::peekHeader(std::vector<std::uint8_t>{deltaFlags, 0x07, 0x82, 0x00, 0x34, 0x12}).error() ==
+          Error::Malformed);
+}
+
 TEST_CASE("an unchanged world costs almost nothing against its baseline") {
     Codec codec;
     std::mt19937_64 rng(5);

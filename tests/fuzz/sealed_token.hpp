@@ -6,8 +6,8 @@
 
 #include "crypto_internal.hpp"
 #include "fuzz_input.hpp"
-#include "wire.hpp"
 
+#include <tickwire/net/detail/wire.hpp>
 #include <tickwire/net/token.hpp>
 
 namespace tickwire::fuzz {

@@ -1,6 +1,6 @@
 #include "connection.hpp"
 
-#include <tickwire/net/messages.hpp>
+#include <tickwire/net/detail/wire.hpp>
 
 #include <doctest/doctest.h>
 
@@ -34,7 +34,7 @@ struct Receiver {
 std::vector<std::uint8_t> batchOf(const std::vector<std::vector<std::uint8_t>>& messages) {
     std::vector<std::uint8_t> batch = {0};
     for (const auto& m : messages) {
-        encodeVarint(batch, m.size());
+        Writer::appendingTo(batch).putVarint(m.size());
         batch.insert(batch.end(), m.begin(), m.end());
     }
     return batch;
@@ -76,7 +76,7 @@ TEST_CASE("a message over the channel's limit inside a batch is dropped as overs
     const std::vector<std::uint8_t> big(1300, 1);  // above the 1200-byte unreliable limit
     CHECK(r.deliver(Channel::Unreliable, batchOf({{1}, big})) == Received::Dropped);
     std::vector<std::uint8_t> uniform;
-    encodeVarint(uniform, big.size());
+    Writer::appendingTo(uniform).putVarint(big.size());
     uniform.insert(uniform.end(), big.begin(), big.end());
     CHECK(r.deliver(Channel::Sequenced, uniform) == Received::Dropped);
     CHECK(r.dropped(Drop::Oversize) == 2);

@@ -1,5 +1,7 @@
 #include "cubes.hpp"
 
+#include <tickwire/net/detail/wire.hpp>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -23,18 +25,25 @@ using engine::Result;
 
 namespace {
 
-std::int32_t loadLe32(const unsigned char* p) noexcept {
-    const std::uint32_t u = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
-                            (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
-    return static_cast<std::int32_t>(u);  // modular since C++20
+// A record's eight fields, in file order.
+auto fieldsOf(CubeRecord& r) noexcept {
+    return std::array{&r.largest, &r.a, &r.b, &r.c, &r.x, &r.y, &r.z, &r.interacting};
 }
 
-void storeLe32(unsigned char* p, std::int32_t v) noexcept {
-    const auto u = static_cast<std::uint32_t>(v);
-    p[0] = static_cast<unsigned char>(u);
-    p[1] = static_cast<unsigned char>(u >> 8);
-    p[2] = static_cast<unsigned char>(u >> 16);
-    p[3] = static_cast<unsigned char>(u >> 24);
+// Each field is an int32 in two's complement, little-endian.
+void putRecord(net::detail::Writer& out, CubeRecord r) {
+    for (const std::int32_t* field : fieldsOf(r)) out.put(static_cast<std::uint32_t>(*field));
+}
+
+// The caller has checked that a whole record remains.
+CubeRecord getRecord(net::detail::Reader& in) noexcept {
+    CubeRecord r;
+    for (std::int32_t* field : fieldsOf(r)) {
+        std::uint32_t bits = 0;
+        (void)in.get(bits);
+        *field = static_cast<std::int32_t>(bits);  // modular since C++20
+    }
+    return r;
 }
 
 const char* fieldRange(const char* field) noexcept {
@@ -118,22 +127,15 @@ Result<std::vector<CubeFrame>> readCubeFile(const std::string& path, std::size_t
         return fail(Error::OutOfMemory, "cannot allocate " + std::to_string(size) + " bytes for " + std::to_string(frameCount) + " frames");
     }
 
-    std::vector<unsigned char> buffer(kFrameBytes);
+    std::vector<std::uint8_t> buffer(kFrameBytes);
     for (std::size_t f = 0; f < frames.size(); ++f) {
         if (std::fread(buffer.data(), 1, buffer.size(), file.get()) != buffer.size()) {
             return fail(Error::IoError, path + ": shorter than its size while reading frame " + std::to_string(f));
         }
+        net::detail::Reader in(buffer);
         for (std::size_t i = 0; i < kCubes; ++i) {
-            const unsigned char* p = buffer.data() + i * kRecordBytes;
             CubeRecord& r = frames[f][i];
-            r.largest = loadLe32(p + 0);
-            r.a = loadLe32(p + 4);
-            r.b = loadLe32(p + 8);
-            r.c = loadLe32(p + 12);
-            r.x = loadLe32(p + 16);
-            r.y = loadLe32(p + 20);
-            r.z = loadLe32(p + 24);
-            r.interacting = loadLe32(p + 28);
+            r = getRecord(in);
             if (const char* bad = invalidCubeField(r)) {
                 return fail(Error::Malformed, describeField(f, i, r, bad));
             }
@@ -153,20 +155,10 @@ Result<void> writeCubeFile(const std::string& path, const std::vector<CubeFrame>
     }
     FilePtr file(std::fopen(path.c_str(), "wb"));
     if (!file) return fail(Error::IoError);
-    std::vector<unsigned char> buffer(kFrameBytes);
+    std::vector<std::uint8_t> buffer(kFrameBytes);
     for (const CubeFrame& frame : frames) {
-        for (std::size_t i = 0; i < kCubes; ++i) {
-            const CubeRecord& r = frame[i];
-            unsigned char* p = buffer.data() + i * kRecordBytes;
-            storeLe32(p + 0, r.largest);
-            storeLe32(p + 4, r.a);
-            storeLe32(p + 8, r.b);
-            storeLe32(p + 12, r.c);
-            storeLe32(p + 16, r.x);
-            storeLe32(p + 20, r.y);
-            storeLe32(p + 24, r.z);
-            storeLe32(p + 28, r.interacting);
-        }
+        net::detail::Writer out(buffer);
+        for (const CubeRecord& r : frame) putRecord(out, r);
         if (std::fwrite(buffer.data(), 1, buffer.size(), file.get()) != buffer.size()) {
             file.reset();
             std::remove(path.c_str());

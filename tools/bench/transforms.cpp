@@ -1,5 +1,7 @@
 #include "transforms.hpp"
 
+#include <tickwire/net/detail/wire.hpp>
+
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -25,15 +27,8 @@ struct FileCloser {
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
-void put(std::vector<unsigned char>& out, std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
-}
-
-std::uint64_t get(const unsigned char* p, int bytes) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{p[i]} << (8 * i);
-    return v;
-}
+using net::detail::Reader;
+using net::detail::Writer;
 
 bool headerValid(const TransformRecording& r) {
     return r.frameRate >= 1 && r.frameRate <= 1000 && std::isfinite(r.positionResolution) &&
@@ -70,23 +65,28 @@ Result<TransformRecording> readTransformFile(const std::string& path, std::size_
     if (ec) return fail(Error::IoError);
     FilePtr file(std::fopen(path.c_str(), "rb"));
     if (!file) return fail(Error::IoError);
-    unsigned char h[kHeaderBytes];
+    std::uint8_t h[kHeaderBytes];
     if (size < kHeaderBytes || std::fread(h, 1, kHeaderBytes, file.get()) != kHeaderBytes) {
         return fail(Error::Malformed, "shorter than the header");
     }
+    // The whole header was read, so every field below is there.
+    Reader header(h);
+    std::uint16_t version = 0;
+    std::uint64_t resolution = 0;
+    std::uint64_t limit = 0;
+    std::uint32_t frameCount = 0;
+    TransformRecording r;
+    (void)(header.skip(sizeof kMagic) && header.get(version) && header.get(r.bodies) && header.get(r.frameRate, 2) &&
+           header.get(resolution) && header.get(limit) && header.get(r.rotationBits) && header.get(frameCount));
     if (std::memcmp(h, kMagic, 4) != 0) {
         return fail(Error::Malformed, "not a transform recording (no TWTR magic)");
     }
-    if (get(h + 4, 2) != kVersion) {
-        return fail(Error::UnsupportedVersion, "version " + std::to_string(get(h + 4, 2)) + "; this build reads version 1");
+    if (version != kVersion) {
+        return fail(Error::UnsupportedVersion, "version " + std::to_string(version) + "; this build reads version 1");
     }
-    TransformRecording r;
-    r.bodies = static_cast<std::uint32_t>(get(h + 6, 4));
-    r.frameRate = static_cast<std::uint32_t>(get(h + 10, 2));
-    r.positionResolution = std::bit_cast<double>(get(h + 12, 8));
-    r.positionLimit = std::bit_cast<double>(get(h + 20, 8));
-    r.rotationBits = h[28];
-    const std::uint64_t frames = get(h + 29, 4);
+    r.positionResolution = std::bit_cast<double>(resolution);
+    r.positionLimit = std::bit_cast<double>(limit);
+    const std::uint64_t frames = frameCount;
     if (!headerValid(r)) {
         return fail(Error::Malformed, "header values out of range");
     }
@@ -96,18 +96,19 @@ Result<TransformRecording> readTransformFile(const std::string& path, std::size_
     if (size != kHeaderBytes + frames * r.bodies * kRecordBytes) {
         return fail(Error::Malformed, "size does not match " + std::to_string(frames) + " frames of " + std::to_string(r.bodies) + " bodies");
     }
-    std::vector<unsigned char> buffer(r.bodies * kRecordBytes);
+    std::vector<std::uint8_t> buffer(r.bodies * kRecordBytes);
     r.frames.resize(frames);
     for (std::size_t f = 0; f < frames; ++f) {
         if (std::fread(buffer.data(), 1, buffer.size(), file.get()) != buffer.size()) return fail(Error::IoError);
         auto& frame = r.frames[f];
         frame.resize(r.bodies);
+        // The buffer holds exactly `bodies` records.
+        Reader in(buffer);
         for (std::size_t b = 0; b < r.bodies; ++b) {
-            const unsigned char* p = buffer.data() + b * kRecordBytes;
             TransformRecord& t = frame[b];
-            for (int i = 0; i < 3; ++i) t.position[i] = static_cast<std::uint32_t>(get(p + 4 * i, 4));
-            t.largest = static_cast<std::uint32_t>(get(p + 12, 4));
-            for (int i = 0; i < 3; ++i) t.rotation[i] = static_cast<std::uint32_t>(get(p + 16 + 4 * i, 4));
+            for (auto& p : t.position) (void)in.get(p);
+            (void)in.get(t.largest);
+            for (auto& c : t.rotation) (void)in.get(c);
             if (const char* bad = invalidRecord(r, t)) {
                 return fail(Error::Malformed, "frame " + std::to_string(f) + " body " + std::to_string(b) + ": " + bad + " out of range");
             }
@@ -126,22 +127,24 @@ Result<void> writeTransformFile(const std::string& path, const TransformRecordin
     }
     FilePtr file(std::fopen(path.c_str(), "wb"));
     if (!file) return fail(Error::IoError);
-    std::vector<unsigned char> out;
-    out.insert(out.end(), kMagic, kMagic + 4);
-    put(out, kVersion, 2);
-    put(out, r.bodies, 4);
-    put(out, r.frameRate, 2);
-    put(out, std::bit_cast<std::uint64_t>(r.positionResolution), 8);
-    put(out, std::bit_cast<std::uint64_t>(r.positionLimit), 8);
-    put(out, r.rotationBits, 1);
-    put(out, r.frames.size(), 4);
+    std::vector<std::uint8_t> out;
+    Writer header = Writer::appendingTo(out);
+    header.put(std::span(reinterpret_cast<const std::uint8_t*>(kMagic), sizeof kMagic));
+    header.put(kVersion);
+    header.put(r.bodies);
+    header.put(r.frameRate, 2);
+    header.put(std::bit_cast<std::uint64_t>(r.positionResolution));
+    header.put(std::bit_cast<std::uint64_t>(r.positionLimit));
+    header.put(r.rotationBits);
+    header.put(static_cast<std::uint32_t>(r.frames.size()));
     bool ok = std::fwrite(out.data(), 1, out.size(), file.get()) == out.size();
     for (const auto& frame : r.frames) {
         out.clear();
+        Writer records = Writer::appendingTo(out);
         for (const auto& t : frame) {
-            for (auto p : t.position) put(out, p, 4);
-            put(out, t.largest, 4);
-            for (auto c : t.rotation) put(out, c, 4);
+            for (auto p : t.position) records.put(p);
+            records.put(t.largest);
+            for (auto c : t.rotation) records.put(c);
         }
         ok = ok && std::fwrite(out.data(), 1, out.size(), file.get()) == out.size();
     }

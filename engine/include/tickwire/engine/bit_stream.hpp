@@ -4,8 +4,7 @@
 ///
 /// Bit order: bit i of the stream is bit (i % 8) of byte i / 8 (LSB-first within each byte),
 /// and every value is written least-significant bit first. So a value written at a byte
-/// boundary with a multiple of 8 bits is stored little-endian, and a varint written at a
-/// byte boundary is ordinary LEB128.
+/// boundary with a multiple of 8 bits is stored little-endian.
 ///
 /// Both classes work a 64-bit word at a time; write() and read() are inline because the
 /// snapshot codec calls them per field.
@@ -58,19 +57,6 @@ public:
         // The bits of value that did not fit; none when the word was empty before.
         scratch_ = used == 0 ? 0 : value >> (64 - used);
         scratchBits_ = total - 64;
-    }
-
-    /// Writes one bit: 1 for true.
-    void writeBool(bool value) noexcept { write(value ? 1u : 0u, 1); }
-
-    /// Writes `value` as 1 to 10 groups of 8 bits: 7 value bits, least significant group
-    /// first, then a continuation bit (1 = another group follows).
-    void writeVarint(std::uint64_t value) noexcept;
-
-    /// Writes `value` in two's complement in `bits` bits (1..64; 0 writes nothing). A value
-    /// outside [-2^(bits-1), 2^(bits-1)) loses its high bits, as with write().
-    void writeSigned(std::int64_t value, unsigned bits) noexcept {
-        write(static_cast<std::uint64_t>(value), bits);
     }
 
     /// Bits written so far.
@@ -141,40 +127,6 @@ public:
         if (bits < 64) value &= (std::uint64_t{1} << bits) - 1;
         pos_ += bits;
         return value;
-    }
-
-    /// Reads `bits` bits and checks min <= value <= max. Error::Malformed when outside (the
-    /// bits are not consumed), or the errors of read(bits).
-    [[nodiscard]] Result<std::uint64_t> read(unsigned bits, std::uint64_t min, std::uint64_t max) noexcept {
-        const std::size_t start = pos_;
-        auto value = read(bits);
-        if (value && (*value < min || *value > max)) {
-            pos_ = start;
-            return fail(Error::Malformed);
-        }
-        return value;
-    }
-
-    /// Reads one bit. Error::Truncated at the end.
-    [[nodiscard]] Result<bool> readBool() noexcept {
-        auto bit = read(1);
-        if (!bit) return fail(bit.failure());
-        return *bit != 0;
-    }
-
-    /// Reads a varint written by BitWriter::writeVarint. Error::Truncated when the bits end
-    /// inside it; Error::Malformed when it has more than 10 groups, does not fit 64 bits, or
-    /// exceeds `max`.
-    [[nodiscard]] Result<std::uint64_t> readVarint(std::uint64_t max = UINT64_MAX) noexcept;
-
-    /// Reads a two's complement value of `bits` bits (0..64) and sign-extends it. Errors as
-    /// read(bits).
-    [[nodiscard]] Result<std::int64_t> readSigned(unsigned bits) noexcept {
-        auto raw = read(bits);
-        if (!raw) return fail(raw.failure());
-        if (bits == 0) return std::int64_t{0};
-        if (bits < 64 && ((*raw >> (bits - 1)) & 1u) != 0) *raw |= ~std::uint64_t{0} << bits;
-        return static_cast<std::int64_t>(*raw);
     }
 
     /// Bits not yet read (including the padding of the last byte).

@@ -1,6 +1,6 @@
 #pragma once
 /// \file messages.hpp
-/// Typed messages: Cereal-serializable game structs, registered under a 16-bit id,
+/// Typed messages: Cereal-serializable game structs, sent under a 16-bit type id,
 /// encoded compactly and decoded from hostile bytes without crashing, throwing or
 /// allocating without bound. Header-only.
 ///
@@ -10,17 +10,17 @@
 ///         std::string text;
 ///         template <class A> void serialize(A& a) { a(text); }
 ///     };
+///     constexpr std::uint16_t kChat = 1;          // same ids on both sides
 ///
-///     tickwire::net::MessageRegistry registry;
-///     (void)registry.add<Chat>(1);                 // same ids on both sides
-///     auto bytes = registry.encode(Chat{"hi"});   // Result<std::vector<std::uint8_t>>
-///     if (bytes) server.send(client, Channel::Reliable, *bytes);
+///     server.send(client, Channel::Reliable, tickwire::net::encodeMessage(kChat, Chat{"hi"}));
 ///
 /// Receiving it:
 ///
-///     (void)registry.on<Chat>([](const Chat& chat) { show(chat.text); });
 ///     // for every received payload:
-///     if (auto id = registry.dispatch(payload); !id) { /* dropped, counted in stats() */ }
+///     auto type = tickwire::net::peekMessageType(payload);
+///     if (type && *type == kChat) {
+///         if (auto chat = tickwire::net::decodeMessage<Chat>(kChat, payload)) show(chat->text);
+///     }
 ///
 /// Wire format of one message (see docs/PROTOCOL.md):
 ///
@@ -52,6 +52,7 @@
 /// A type's load function may throw (any exception) to reject a value it does not
 /// accept, e.g. an out-of-range enum; decoding reports it as Error::Malformed.
 
+#include <tickwire/net/detail/wire.hpp>
 #include <tickwire/net/result.hpp>
 
 #include <cereal/cereal.hpp>
@@ -60,22 +61,13 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
-#include <algorithm>
 #include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <new>
-#include <functional>
 #include <limits>
-#include <memory>
 #include <span>
 #include <type_traits>
-#include <typeindex>
-#include <typeinfo>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace tickwire::net {
@@ -97,67 +89,19 @@ struct WireTruncated {};
 /// Thrown by WireInputArchive when the input violates the format; never leaves decodeMessage.
 struct WireMalformed {};
 
-/// Longest LEB128 encoding of a 64-bit value.
-inline constexpr std::size_t kMaxVarintBytes = 10;
-
-/// Outcome of decodeVarint.
-enum class VarintStatus : std::uint8_t { Ok, Truncated, Malformed };
-
-/// Reads an unsigned LEB128 varint from bytes at pos, advancing pos past it. Rejects
-/// encodings longer than 10 bytes, values above 2^64-1 and non-minimal encodings
-/// (a multi-byte varint whose last byte is zero), so every value has one encoding.
-[[nodiscard]] inline VarintStatus decodeVarint(std::span<const std::uint8_t> bytes, std::size_t& pos,
-                                               std::uint64_t& value) noexcept {
-    std::uint64_t result = 0;
-    for (std::size_t i = 0; i < kMaxVarintBytes; ++i) {
-        if (pos >= bytes.size()) return VarintStatus::Truncated;
-        const std::uint8_t byte = bytes[pos++];
-        // The tenth byte carries bit 63 only; anything more overflows or runs on.
-        if (i == kMaxVarintBytes - 1 && byte > 1) return VarintStatus::Malformed;
-        result |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
-        if ((byte & 0x80u) == 0) {
-            if (byte == 0 && i > 0) return VarintStatus::Malformed;
-            value = result;
-            return VarintStatus::Ok;
-        }
-    }
-    return VarintStatus::Malformed;  // unreachable: the tenth byte either ends or fails above
-}
-
-/// Bytes of the LEB128 encoding of value (1 to 10).
-[[nodiscard]] constexpr std::size_t varintSize(std::uint64_t value) noexcept {
-    std::size_t n = 1;
-    for (; value >= 0x80u; value >>= 7) ++n;
-    return n;
-}
-
-/// Writes value as an unsigned LEB128 varint at out (varintSize(value) bytes, which the
-/// caller has room for) and returns how many bytes it wrote.
-inline std::size_t encodeVarint(std::uint8_t* out, std::uint64_t value) noexcept {
-    std::size_t n = 0;
-    for (; value >= 0x80u; value >>= 7) out[n++] = static_cast<std::uint8_t>(value | 0x80u);
-    out[n++] = static_cast<std::uint8_t>(value);
-    return n;
-}
-
-/// Appends value as an unsigned LEB128 varint (1 to 10 bytes).
-inline void encodeVarint(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    const std::size_t at = out.size();
-    out.resize(at + varintSize(value));
-    encodeVarint(out.data() + at, value);
-}
-
-static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
-              "the wire format needs a little- or big-endian host");
-
-/// Reverses `size` bytes in place (little-endian <-> big-endian).
-inline void reverseBytes(std::uint8_t* data, std::size_t size) noexcept { std::reverse(data, data + size); }
-
 /// Arithmetic types that have a portable wire representation.
 template <class T>
 inline constexpr bool kWireArithmetic =
     std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cv_t<T>, long double> &&
     (!std::is_floating_point_v<T> || std::numeric_limits<T>::is_iec559);
+
+/// The unsigned integer as wide as T: an arithmetic value travels as its bits, so the
+/// one little-endian Writer and Reader code it on any host.
+template <class T>
+using WireBits =
+    std::conditional_t<sizeof(T) == 1, std::uint8_t,
+                       std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                                          std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
 
 }  // namespace detail
 
@@ -167,12 +111,12 @@ class WireOutputArchive : public cereal::OutputArchive<WireOutputArchive, cereal
 public:
     /// Appends to `out`, which must outlive the archive.
     explicit WireOutputArchive(std::vector<std::uint8_t>& out)
-        : cereal::OutputArchive<WireOutputArchive, cereal::AllowEmptyClassElision>(this), out_(out) {}
+        : cereal::OutputArchive<WireOutputArchive, cereal::AllowEmptyClassElision>(this),
+          out_(detail::Writer::appendingTo(out)) {}
 
     /// Appends `size` raw bytes.
     void writeBytes(const void* data, std::size_t size) {
-        const auto* first = static_cast<const std::uint8_t*>(data);
-        out_.insert(out_.end(), first, first + size);
+        out_.put(std::span(static_cast<const std::uint8_t*>(data), size));
     }
 
     /// Appends one arithmetic value, little-endian, at its own width (bool as one byte 0/1).
@@ -180,43 +124,38 @@ public:
     void writeArithmetic(const T& value) {
         static_assert(detail::kWireArithmetic<T>, "only IEEE 754 floats and integers (not long double) go on the wire");
         if constexpr (std::is_same_v<T, bool>) {
-            out_.push_back(value ? 1u : 0u);
+            out_.put(static_cast<std::uint8_t>(value ? 1 : 0));
         } else {
-            std::uint8_t raw[sizeof(T)];
-            std::memcpy(raw, &value, sizeof(T));
-            if constexpr (std::endian::native == std::endian::big) detail::reverseBytes(raw, sizeof(T));
-            writeBytes(raw, sizeof(T));
+            out_.put(std::bit_cast<detail::WireBits<T>>(value));
         }
     }
 
     /// Appends an unsigned LEB128 varint (1 to 10 bytes).
-    void writeVarint(std::uint64_t value) { detail::encodeVarint(out_, value); }
+    void writeVarint(std::uint64_t value) { out_.putVarint(value); }
 
 private:
-    std::vector<std::uint8_t>& out_;
+    detail::Writer out_;
 };
 
 /// Cereal input archive reading the tickwire wire format from untrusted bytes. Every read
 /// is bounds-checked; a container length is checked against the unread byte count and
 /// DecodeLimits::maxElements before Cereal resizes the container. Failures throw private
 /// exception types that decodeMessage turns into Error::Truncated / Error::Malformed, so
-/// use it through decodeMessage or MessageRegistry rather than directly.
+/// use it through decodeMessage rather than directly.
 class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::AllowEmptyClassElision> {
 public:
     /// Reads from `bytes`, which must outlive the archive.
     WireInputArchive(std::span<const std::uint8_t> bytes, const DecodeLimits& limits)
         : cereal::InputArchive<WireInputArchive, cereal::AllowEmptyClassElision>(this),
-          bytes_(bytes),
+          in_(bytes),
           maxElements_(limits.maxElements) {}
 
     /// Bytes not read yet.
-    [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+    [[nodiscard]] std::size_t remaining() const noexcept { return in_.remaining(); }
 
     /// Copies the next `size` bytes into `data`; throws (Truncated) if fewer remain.
     void readBytes(void* data, std::size_t size) {
-        if (size > remaining()) throw detail::WireTruncated{};
-        if (size != 0) std::memcpy(data, bytes_.data() + pos_, size);
-        pos_ += size;
+        if (!in_.get(std::span(static_cast<std::uint8_t*>(data), size))) throw detail::WireTruncated{};
     }
 
     /// Reads one arithmetic value written by WireOutputArchive::writeArithmetic.
@@ -226,21 +165,20 @@ public:
         static_assert(detail::kWireArithmetic<T>, "only IEEE 754 floats and integers (not long double) go on the wire");
         if constexpr (std::is_same_v<T, bool>) {
             std::uint8_t byte = 0;
-            readBytes(&byte, 1);
+            if (!in_.get(byte)) throw detail::WireTruncated{};
             if (byte > 1) throw detail::WireMalformed{};
             value = byte != 0;
         } else {
-            std::uint8_t raw[sizeof(T)];
-            readBytes(raw, sizeof(T));
-            if constexpr (std::endian::native == std::endian::big) detail::reverseBytes(raw, sizeof(T));
-            std::memcpy(&value, raw, sizeof(T));
+            detail::WireBits<T> bits = 0;
+            if (!in_.get(bits)) throw detail::WireTruncated{};
+            value = std::bit_cast<T>(bits);
         }
     }
 
     /// Reads an unsigned LEB128 varint; throws on truncation, overlong or non-minimal form.
     std::uint64_t readVarint() {
         std::uint64_t value = 0;
-        switch (detail::decodeVarint(bytes_, pos_, value)) {
+        switch (in_.getVarint(value)) {
             case detail::VarintStatus::Ok: return value;
             case detail::VarintStatus::Truncated: throw detail::WireTruncated{};
             case detail::VarintStatus::Malformed: break;
@@ -257,8 +195,7 @@ public:
     }
 
 private:
-    std::span<const std::uint8_t> bytes_;
-    std::size_t pos_ = 0;
+    detail::Reader in_;
     std::size_t maxElements_;
 };
 
@@ -311,7 +248,7 @@ inline void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const cereal::Binar
     } else if constexpr (std::is_arithmetic_v<Element>) {
         static_assert(detail::kWireArithmetic<Element>,
                       "only IEEE 754 floats and integers (not long double) go on the wire");
-        if constexpr (sizeof(Element) > 1 && std::endian::native == std::endian::big) {
+        if constexpr (sizeof(Element) > 1 && std::endian::native != std::endian::little) {
             const auto* elements = static_cast<const Element*>(bd.data);
             for (std::size_t i = 0; i < bd.size / sizeof(Element); ++i) ar.writeArithmetic(elements[i]);
         } else {
@@ -338,11 +275,12 @@ inline void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, cereal::BinaryData<T
                           "only IEEE 754 floats and integers (not long double) go on the wire");
             if (bd.size % sizeof(Element) != 0) throw detail::WireMalformed{};
         }
-        ar.readBytes(bd.data, bd.size);
         if constexpr (std::is_arithmetic_v<Element> && sizeof(Element) > 1 &&
-                      std::endian::native == std::endian::big) {
-            auto* raw = static_cast<std::uint8_t*>(bd.data);
-            for (std::size_t i = 0; i < bd.size; i += sizeof(Element)) detail::reverseBytes(raw + i, sizeof(Element));
+                      std::endian::native != std::endian::little) {
+            auto* elements = static_cast<Element*>(bd.data);
+            for (std::size_t i = 0; i < bd.size / sizeof(Element); ++i) ar.readArithmetic(elements[i]);
+        } else {
+            ar.readBytes(bd.data, bd.size);
         }
     }
 }
@@ -365,12 +303,13 @@ concept WireMessage = std::default_initializable<T> &&
 /// Encodes `value` as one message: varint `typeId`, then the body (see the file comment).
 /// Encoding cannot fail on the wire side; it throws only what the type's own save
 /// functions throw (Cereal throws for e.g. an unregistered polymorphic type) or
-/// std::bad_alloc. MessageRegistry::encode turns those into an Error.
+/// std::bad_alloc. The result is not checked against any DecodeLimits: a sender whose
+/// receiver lowers maxBytes compares the size itself.
 template <WireMessage T>
 [[nodiscard]] std::vector<std::uint8_t> encodeMessage(std::uint16_t typeId, const T& value) {
     std::vector<std::uint8_t> out;
     out.reserve(64);
-    detail::encodeVarint(out, typeId);
+    detail::Writer::appendingTo(out).putVarint(typeId);
     {
         WireOutputArchive archive(out);
         archive(value);
@@ -381,9 +320,8 @@ template <WireMessage T>
 /// Reads the type id at the start of a message without decoding the body.
 /// Errors: Truncated (empty, or the varint is cut), Malformed (bad varint, or an id above 65535).
 [[nodiscard]] inline Result<std::uint16_t> peekMessageType(std::span<const std::uint8_t> bytes) {
-    std::size_t pos = 0;
     std::uint64_t id = 0;
-    switch (detail::decodeVarint(bytes, pos, id)) {
+    switch (detail::Reader(bytes).getVarint(id)) {
         case detail::VarintStatus::Ok: break;
         case detail::VarintStatus::Truncated: return fail(Error::Truncated);
         case detail::VarintStatus::Malformed: return fail(Error::Malformed);
@@ -421,156 +359,5 @@ template <WireMessage T>
         return fail(Error::Malformed);
     }
 }
-
-/// Maps message types to 16-bit ids, encodes and decodes them, and dispatches received
-/// messages to handlers. Both ends must register the same types under the same ids.
-/// Not thread-safe: use one registry per thread, or lock around it.
-class MessageRegistry {
-public:
-    /// Counters; every received message lands in exactly one of them.
-    struct Stats {
-        std::uint64_t decoded = 0;       ///< messages decoded successfully (by decode() or dispatch())
-        std::uint64_t unknownType = 0;   ///< dispatch() of an id that is not registered or has no handler
-        std::uint64_t decodeErrors = 0;  ///< messages rejected: too large, truncated, malformed, wrong type
-    };
-
-    /// A registry decoding with `limits`.
-    explicit MessageRegistry(DecodeLimits limits = {}) : limits_(limits) {}
-
-    /// Registers T under `id`. Errors: InvalidArgument if the id or the type is registered already.
-    template <WireMessage T>
-    [[nodiscard]] Result<void> add(std::uint16_t id) {
-        const std::type_index type(typeid(T));
-        if (byId_.contains(id) || idByType_.contains(type)) return fail(Error::InvalidArgument);
-        byId_.emplace(id, nullptr);
-        idByType_.emplace(type, id);
-        return {};
-    }
-
-    /// The id T was registered under. Errors: InvalidArgument if T is not registered.
-    template <class T>
-    [[nodiscard]] Result<std::uint16_t> idOf() const {
-        const auto it = idByType_.find(std::type_index(typeid(T)));
-        if (it == idByType_.end()) return fail(Error::InvalidArgument);
-        return it->second;
-    }
-
-    /// Encodes `value` under T's id.
-    /// Errors: InvalidArgument (T not registered, or its save function threw, e.g. Cereal
-    /// rejecting an unregistered polymorphic type); MessageTooLarge (the encoding exceeds
-    /// this registry's maxBytes, so the other side would reject it, or could not be allocated).
-    template <WireMessage T>
-    [[nodiscard]] Result<std::vector<std::uint8_t>> encode(const T& value) const {
-        const auto id = idOf<T>();
-        if (!id) return fail(id.failure());
-        std::vector<std::uint8_t> bytes;
-        try {
-            bytes = encodeMessage(*id, value);
-        } catch (const std::bad_alloc&) {
-            return fail(Error::MessageTooLarge);
-        } catch (...) {
-            return fail(Error::InvalidArgument);
-        }
-        if (bytes.size() > limits_.maxBytes) return fail(Error::MessageTooLarge);
-        return bytes;
-    }
-
-    /// Decodes a message that must be a T. Errors: InvalidArgument (T not registered), and
-    /// those of decodeMessage (a message of another type is Malformed). Counted in stats().
-    template <WireMessage T>
-    [[nodiscard]] Result<T> decode(std::span<const std::uint8_t> bytes) {
-        const auto id = idOf<T>();
-        if (!id) {
-            ++stats_.decodeErrors;
-            return fail(id.failure());
-        }
-        auto value = decodeMessage<T>(*id, bytes, limits_);
-        if (value) {
-            ++stats_.decoded;
-        } else {
-            ++stats_.decodeErrors;
-        }
-        return value;
-    }
-
-    /// Sets the handler dispatch() calls for T, replacing any previous one. `handler` is
-    /// any callable taking the decoded value as `const T&`, `T` or `T&&`; it runs inside
-    /// dispatch(), and exceptions it throws propagate out of dispatch() unchanged.
-    /// Errors: InvalidArgument if T is not registered or the handler is empty.
-    template <WireMessage T, class Handler>
-        requires std::invocable<Handler&, T&&>
-    [[nodiscard]] Result<void> on(Handler&& handler) {
-        const auto id = idOf<T>();
-        if (!id) return fail(id.failure());
-        std::function<void(T&&)> fn(std::forward<Handler>(handler));
-        if (!fn) return fail(Error::InvalidArgument);
-        byId_.at(*id) = std::make_shared<TypedHandler<T>>(std::move(fn));
-        return {};
-    }
-
-    /// Decodes one received message by its type id and calls the handler set with on().
-    /// Returns the id. Errors: MessageTooLarge, Truncated and Malformed as decodeMessage
-    /// (counted in decodeErrors); Malformed for an id that is not registered or has no
-    /// handler (counted in unknownType; the body is not decoded).
-    [[nodiscard]] Result<std::uint16_t> dispatch(std::span<const std::uint8_t> bytes) {
-        if (bytes.size() > limits_.maxBytes) {
-            ++stats_.decodeErrors;
-            return fail(Error::MessageTooLarge);
-        }
-        const auto id = peekMessageType(bytes);
-        if (!id) {
-            ++stats_.decodeErrors;
-            return fail(id.failure());
-        }
-        const auto it = byId_.find(*id);
-        if (it == byId_.end() || !it->second) {
-            ++stats_.unknownType;
-            return fail(Error::Malformed);
-        }
-        // Hold the handler so it survives the handler itself calling on() for its type.
-        const std::shared_ptr<const HandlerBase> handler = it->second;
-        if (auto done = handler->decodeAndCall(*id, bytes, limits_, stats_); !done) return fail(done.failure());
-        return *id;
-    }
-
-    /// Counters since construction (or the last resetStats()).
-    [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
-
-    /// Zeroes the counters.
-    void resetStats() noexcept { stats_ = {}; }
-
-    /// The limits decode() and dispatch() apply, and encode() checks the size against.
-    [[nodiscard]] const DecodeLimits& limits() const noexcept { return limits_; }
-
-private:
-    struct HandlerBase {
-        virtual ~HandlerBase() = default;
-        // Decodes, counts the outcome, and calls the user's handler on success.
-        virtual Result<void> decodeAndCall(std::uint16_t id, std::span<const std::uint8_t> bytes,
-                                           const DecodeLimits& limits, Stats& stats) const = 0;
-    };
-
-    template <class T>
-    struct TypedHandler final : HandlerBase {
-        explicit TypedHandler(std::function<void(T&&)> fn) : fn_(std::move(fn)) {}
-        Result<void> decodeAndCall(std::uint16_t id, std::span<const std::uint8_t> bytes, const DecodeLimits& limits,
-                                   Stats& stats) const override {
-            auto value = decodeMessage<T>(id, bytes, limits);
-            if (!value) {
-                ++stats.decodeErrors;
-                return fail(value.failure());
-            }
-            ++stats.decoded;
-            fn_(std::move(*value));
-            return {};
-        }
-        std::function<void(T&&)> fn_;
-    };
-
-    DecodeLimits limits_;
-    std::unordered_map<std::uint16_t, std::shared_ptr<const HandlerBase>> byId_;  // null until on<T>()
-    std::unordered_map<std::type_index, std::uint16_t> idByType_;
-    Stats stats_;
-};
 
 }  // namespace tickwire::net
