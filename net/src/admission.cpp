@@ -39,7 +39,7 @@ std::optional<Rejection> Admission::refuse(const Address& from, const Request& r
     if (auto use = tokenUses_.find(request.tokenTag()); use != tokenUses_.end() && use->second.from != from) {
         return Rejection::TokenReused;
     }
-    if (config_.duplicateClients == DuplicateClientPolicy::Reject && clientIdConnected(token.clientId)) {
+    if (config_.duplicateClients == DuplicateClientPolicy::Reject && clientIdConnected(token.playerId)) {
         return Rejection::ClientIdInUse;
     }
     // An entry this address already holds (an earlier attempt with the same token) is
@@ -183,17 +183,17 @@ std::optional<Allowed> Admission::take(const Address& from) {
     return entry;
 }
 
-void Admission::connected(const Address& from, std::uint64_t clientId, const Allowed& entry) {
+void Admission::connected(const Address& from, std::uint64_t playerId, const Allowed& entry) {
     connected_[from] = Live{entry.link->connectId(), entry.clientNonce, entry.serverNonce};
-    ++clientIds_[clientId];
+    ++clientIds_[playerId];
     connectIds_.insert(entry.link->connectId());
 }
 
-void Admission::disconnected(const Address& from, std::uint64_t clientId, std::uint32_t connectId) {
+void Admission::disconnected(const Address& from, std::uint64_t playerId, std::uint32_t connectId) {
     if (const auto it = connected_.find(from); it != connected_.end() && it->second.connectId == connectId) {
         connected_.erase(it);
     }
-    if (const auto it = clientIds_.find(clientId); it != clientIds_.end() && --it->second == 0) clientIds_.erase(it);
+    if (const auto it = clientIds_.find(playerId); it != clientIds_.end() && --it->second == 0) clientIds_.erase(it);
     connectIds_.erase(connectId);
 }
 

@@ -68,10 +68,10 @@ public:
     std::optional<Allowed> take(const Address& from);
 
     /// A connection started or ended at `from` (the Server reports both).
-    void connected(const Address& from, std::uint64_t clientId, const Allowed& entry);
-    void disconnected(const Address& from, std::uint64_t clientId, std::uint32_t connectId);
+    void connected(const Address& from, std::uint64_t playerId, const Allowed& entry);
+    void disconnected(const Address& from, std::uint64_t playerId, std::uint32_t connectId);
     [[nodiscard]] bool isConnected(const Address& from) const { return connected_.count(from) != 0; }
-    [[nodiscard]] bool clientIdConnected(std::uint64_t clientId) const { return clientIds_.count(clientId) != 0; }
+    [[nodiscard]] bool clientIdConnected(std::uint64_t playerId) const { return clientIds_.count(playerId) != 0; }
     [[nodiscard]] std::size_t allowedCount() const noexcept { return allowed_.size(); }
     [[nodiscard]] std::size_t rememberedTokens() const noexcept { return tokenUses_.size(); }
     [[nodiscard]] std::size_t rememberedCookies() const noexcept { return usedCookies_.size(); }

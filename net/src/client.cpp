@@ -66,7 +66,7 @@ struct Client::Impl final : Host {
         if (wasConnected) ++stats_.disconnected;
         Event ev;
         ev.type = Event::Type::Disconnected;
-        ev.client = ClientId{1};
+        ev.client = ConnectionId{1};
         ev.reason = reason;
         ev.denial = denial;
         pushEvent(std::move(ev));
@@ -160,7 +160,7 @@ struct Client::Impl final : Host {
             switch (ev.type) {
                 case ENET_EVENT_TYPE_CONNECT: {
                     handshake.stop();
-                    connection = std::make_unique<Connection>(ClientId{1}, 0, ev.peer, std::move(link), config.limits,
+                    connection = std::make_unique<Connection>(ConnectionId{1}, 0, ev.peer, std::move(link), config.limits,
                                                               now);
                     applyTimeout(ev.peer, token().timeoutSeconds);
                     connection->setTimeoutMs(token().timeoutSeconds * 1000u);
@@ -168,7 +168,7 @@ struct Client::Impl final : Host {
                     ++stats_.connected;
                     Event out;
                     out.type = Event::Type::Connected;
-                    out.client = ClientId{1};
+                    out.client = ConnectionId{1};
                     pushEvent(std::move(out));
                     log(LogLevel::Info, "connected to " + handshake.server().toString());
                     break;

@@ -24,10 +24,10 @@ std::size_t Batch::encodedSizeWith(std::size_t length) const noexcept {
     return 1 + plain.size() + varintSize(length) + length;
 }
 
-Connection::Connection(ClientId id, std::uint64_t tokenClientId, ENetPeer* peer, std::unique_ptr<SealedLink> link,
+Connection::Connection(ConnectionId id, std::uint64_t playerId, ENetPeer* peer, std::unique_ptr<SealedLink> link,
                        const ChannelLimits& limits, std::uint64_t nowMs)
     : id_(id),
-      tokenClientId_(tokenClientId),
+      playerId_(playerId),
       peer_(peer),
       link_(std::move(link)),
       limits_(limits),
@@ -192,7 +192,7 @@ Received Connection::receive(Channel channel, std::span<const std::uint8_t> batc
         Event ev;
         ev.type = Event::Type::Message;
         ev.client = id_;
-        ev.tokenClientId = tokenClientId_;
+        ev.playerId = playerId_;
         ev.channel = channel;
         ev.data.assign(message.begin(), message.end());
         pendingBytes_ += message.size();

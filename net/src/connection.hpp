@@ -56,14 +56,14 @@ inline constexpr std::uint64_t kConnectingRetransmitMs = 1000;
 
 class Connection {
 public:
-    Connection(ClientId id, std::uint64_t tokenClientId, ENetPeer* peer, std::unique_ptr<SealedLink> link,
+    Connection(ConnectionId id, std::uint64_t playerId, ENetPeer* peer, std::unique_ptr<SealedLink> link,
                const ChannelLimits& limits, std::uint64_t nowMs);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    ClientId id() const noexcept { return id_; }
-    std::uint64_t tokenClientId() const noexcept { return tokenClientId_; }
+    ConnectionId id() const noexcept { return id_; }
+    std::uint64_t playerId() const noexcept { return playerId_; }
     ENetPeer* peer() const noexcept { return peer_; }
     void detachPeer() noexcept { peer_ = nullptr; }
     SealedLink& link() noexcept { return *link_; }
@@ -103,8 +103,8 @@ private:
     void handToEnet(bool everything);
     static void onPacketFreed(ENetPacket* packet);
 
-    ClientId id_;
-    std::uint64_t tokenClientId_;
+    ConnectionId id_;
+    std::uint64_t playerId_;
     ENetPeer* peer_;
     std::unique_ptr<SealedLink> link_;
     ChannelLimits limits_;

@@ -37,9 +37,9 @@ struct Server::Impl final : Host {
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections;
     std::unordered_map<Address, Connection*, AddressHash> byAddress;
     std::unordered_map<std::uint32_t, Connection*> byConnectId;
-    std::unordered_map<std::uint64_t, ClientId> byTokenClientId;  // connected only
+    std::unordered_map<std::uint64_t, ConnectionId> byPlayerId;  // connected only
     std::unordered_map<std::uint64_t, DisconnectReason> localReasons;  // we started these disconnects
-    std::vector<ClientId> overflowed;  // connections to end for ReceiveOverflow after this service
+    std::vector<ConnectionId> overflowed;  // connections to end for ReceiveOverflow after this service
     std::uint64_t now = 0;
     std::uint64_t lastPruneMs = 0;
 
@@ -94,7 +94,7 @@ struct Server::Impl final : Host {
             enet_peer_reset(peer);  // cannot happen: the intercept passes only the allowed CONNECT
             return;
         }
-        if (auto old = byTokenClientId.find(allowed->token.clientId); old != byTokenClientId.end()) {
+        if (auto old = byPlayerId.find(allowed->token.playerId); old != byPlayerId.end()) {
             if (config.duplicateClients == DuplicateClientPolicy::Reject) {
                 // Two attempts with one client id raced through the handshake; the first won.
                 // The goodbye is sealed with the entry's keys, so it is sent before they go.
@@ -104,27 +104,27 @@ struct Server::Impl final : Host {
                 return;
             }
             (void)disconnect(old->second, DisconnectReason::Replaced);
-            byTokenClientId.erase(old);
+            byPlayerId.erase(old);
         }
         Allowed entry = std::move(*admission.take(from));
-        const ClientId id{nextClientId++};
-        admission.connected(from, entry.token.clientId, entry);
-        auto conn = std::make_unique<Connection>(id, entry.token.clientId, peer, std::move(entry.link), config.limits,
+        const ConnectionId id{nextClientId++};
+        admission.connected(from, entry.token.playerId, entry);
+        auto conn = std::make_unique<Connection>(id, entry.token.playerId, peer, std::move(entry.link), config.limits,
                                                  now);
         peer->data = conn.get();
         applyTimeout(peer, entry.token.timeoutSeconds);
         conn->setTimeoutMs(entry.token.timeoutSeconds * 1000u);
         byAddress[from] = conn.get();
         byConnectId[conn->link().connectId()] = conn.get();
-        byTokenClientId[entry.token.clientId] = id;
+        byPlayerId[entry.token.playerId] = id;
         connections[id.value] = std::move(conn);
         ++stats_.connected;
         Event ev;
         ev.type = Event::Type::Connected;
         ev.client = id;
-        ev.tokenClientId = entry.token.clientId;
+        ev.playerId = entry.token.playerId;
         pushEvent(std::move(ev));
-        log(LogLevel::Info, "client " + std::to_string(entry.token.clientId) + " connected from " + from.toString());
+        log(LogLevel::Info, "client " + std::to_string(entry.token.playerId) + " connected from " + from.toString());
     }
 
     void onDisconnect(ENetPeer* peer, std::uint32_t data) {
@@ -136,25 +136,25 @@ struct Server::Impl final : Host {
     // Reports and destroys a connection whose ENet peer is already reset (so ENet holds
     // none of its packets, and sends nothing more that would need its keys).
     void forget(Connection& conn, const Address& from, DisconnectReason reason) {
-        const ClientId id = conn.id();
+        const ConnectionId id = conn.id();
         if (auto local = localReasons.find(id.value); local != localReasons.end()) {
             reason = local->second;
             localReasons.erase(local);
         }
         if (auto it = byAddress.find(from); it != byAddress.end() && it->second == &conn) byAddress.erase(it);
         byConnectId.erase(conn.link().connectId());
-        admission.disconnected(from, conn.tokenClientId(), conn.link().connectId());
-        if (auto idx = byTokenClientId.find(conn.tokenClientId()); idx != byTokenClientId.end() && idx->second == id) {
-            byTokenClientId.erase(idx);
+        admission.disconnected(from, conn.playerId(), conn.link().connectId());
+        if (auto idx = byPlayerId.find(conn.playerId()); idx != byPlayerId.end() && idx->second == id) {
+            byPlayerId.erase(idx);
         }
         Event ev;
         ev.type = Event::Type::Disconnected;
         ev.client = id;
-        ev.tokenClientId = conn.tokenClientId();
+        ev.playerId = conn.playerId();
         ev.reason = reason;
         pushEvent(std::move(ev));
         ++stats_.disconnected;
-        log(LogLevel::Info, "client " + std::to_string(conn.tokenClientId()) + " disconnected: " +
+        log(LogLevel::Info, "client " + std::to_string(conn.playerId()) + " disconnected: " +
                                 std::string(describe(reason)));
         connections.erase(id.value);
     }
@@ -186,7 +186,7 @@ struct Server::Impl final : Host {
             got = enet_host_service(host_.get(), &ev, 0);
         }
         // A reliable message was lost to a sender's own flood: that connection cannot go on.
-        for (const ClientId id : overflowed) {
+        for (const ConnectionId id : overflowed) {
             if (localReasons.count(id.value) == 0) (void)disconnect(id, DisconnectReason::ReceiveOverflow);
         }
         overflowed.clear();
@@ -238,7 +238,7 @@ struct Server::Impl final : Host {
         }
     }
 
-    Result<void> disconnect(ClientId client, DisconnectReason reason) {
+    Result<void> disconnect(ConnectionId client, DisconnectReason reason) {
         const auto it = connections.find(client.value);
         if (it == connections.end() || it->second->peer() == nullptr) return fail(Error::NotConnected);
         it->second->flush(/*everything=*/true);
@@ -326,7 +326,7 @@ std::optional<Event> Server::poll() {
     return ev;
 }
 
-Result<void> Server::send(ClientId client, Channel channel, std::span<const std::uint8_t> bytes) {
+Result<void> Server::send(ConnectionId client, Channel channel, std::span<const std::uint8_t> bytes) {
     const auto it = impl_->connections.find(client.value);
     if (it == impl_->connections.end() || impl_->localReasons.count(client.value) != 0) {
         return fail(Error::NotConnected);
@@ -344,11 +344,11 @@ std::size_t Server::broadcast(Channel channel, std::span<const std::uint8_t> byt
 
 void Server::flush() { impl_->flush(); }
 
-Result<void> Server::disconnect(ClientId client, DisconnectReason reason) { return impl_->disconnect(client, reason); }
+Result<void> Server::disconnect(ConnectionId client, DisconnectReason reason) { return impl_->disconnect(client, reason); }
 
 void Server::shutdown(DisconnectReason reason, std::uint32_t waitMs) {
-    std::vector<ClientId> ids = clients();
-    for (const ClientId id : ids) (void)impl_->disconnect(id, reason);
+    std::vector<ConnectionId> ids = clients();
+    for (const ConnectionId id : ids) (void)impl_->disconnect(id, reason);
     impl_->flush();  // the goodbye leaves at least once, even with no time to wait
     // Waiting on ENet, which runs on real time: the real clock bounds the wait.
     const std::uint64_t deadline = Clock::defaultMonotonicMs() + waitMs;
@@ -378,8 +378,8 @@ std::size_t Server::connectedCount() const noexcept {
     return impl_->connections.size() - impl_->localReasons.size();
 }
 
-std::vector<ClientId> Server::clients() const {
-    std::vector<ClientId> ids;
+std::vector<ConnectionId> Server::clients() const {
+    std::vector<ConnectionId> ids;
     ids.reserve(impl_->connections.size());
     for (const auto& [id, conn] : impl_->connections) {
         if (impl_->localReasons.count(id) == 0) ids.push_back(conn->id());
@@ -388,7 +388,7 @@ std::vector<ClientId> Server::clients() const {
     return ids;
 }
 
-Result<ConnectionStats> Server::stats(ClientId client) const {
+Result<ConnectionStats> Server::stats(ConnectionId client) const {
     const auto it = impl_->connections.find(client.value);
     if (it == impl_->connections.end()) return fail(Error::NotConnected);
     return it->second->stats();

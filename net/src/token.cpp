@@ -84,7 +84,7 @@ std::array<std::uint8_t, kAdSize> additionalData(std::uint32_t version, std::uin
 void encodePrivate(const TokenPrivate& priv, std::span<std::uint8_t, kPrivatePlainSize> plain) noexcept {
     std::fill(plain.begin(), plain.end(), std::uint8_t{0});
     Writer out(plain);
-    out.put(priv.clientId);
+    out.put(priv.playerId);
     out.put(priv.timeoutSeconds);
     out.put(priv.clientToServerKey.bytes());
     out.put(priv.serverToClientKey.bytes());
@@ -100,7 +100,7 @@ Result<TokenPrivate> decodePrivate(std::span<const std::uint8_t, kPrivatePlainSi
     TokenPrivate priv;
     std::uint8_t serverCount = 0;
     std::uint16_t userDataSize = 0;
-    if (!in.get(priv.clientId) || !in.get(priv.timeoutSeconds) ||
+    if (!in.get(priv.playerId) || !in.get(priv.timeoutSeconds) ||
         !getKey(in, priv.clientToServerKey) || !getKey(in, priv.serverToClientKey) ||
         !in.get(serverCount)) {
         return fail(Error::Malformed);
@@ -228,7 +228,7 @@ Result<ConnectToken> issueToken(const Key& serverKey, const TokenParams& params,
     detail::randomBytes(token.nonce);
 
     TokenPrivate priv;
-    priv.clientId = params.clientId;
+    priv.playerId = params.playerId;
     priv.timeoutSeconds = params.timeoutSeconds;
     priv.clientToServerKey = token.clientToServerKey;
     priv.serverToClientKey = token.serverToClientKey;

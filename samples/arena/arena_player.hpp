@@ -241,7 +241,7 @@ private:
                 (void)session_->sendEvent(ev.client, encodeMatchEvent(onTimeline(*match_)));
             }
         } else if (ev.type == Type::Left) {
-            std::erase_if(spectators_, [&](const tickwire::net::ClientId& c) { return c.value == ev.client.value; });
+            std::erase_if(spectators_, [&](const tickwire::net::ConnectionId& c) { return c.value == ev.client.value; });
         }
     }
 
@@ -361,7 +361,7 @@ private:
     bool started_ = false;
     double due_ = 0;
     PlayState state_ = PlayState::Waiting;
-    std::vector<tickwire::net::ClientId> spectators_;
+    std::vector<tickwire::net::ConnectionId> spectators_;
     PlayFigures figures_;
     std::string problem_;
 };

@@ -358,7 +358,7 @@ int main(int argc, char** argv) {
     const std::uint32_t matchTicks = matchSeconds * tickRate;
     bool matchRunning = !agones;  // under Agones, from allocation on
     double lastHealth = 0;
-    std::map<std::uint64_t, net::ClientId> players;  // by entity
+    std::map<std::uint64_t, net::ConnectionId> players;  // by entity
     std::size_t spectating = 0;
     std::size_t playersPeak = 0;
     double playerSeconds = 0;
@@ -372,7 +372,7 @@ int main(int argc, char** argv) {
     std::uint64_t kicked = 0;
     arena::ServerFigures figures;
     figures.maxPlayers = maxPlayers;
-    std::map<net::ClientId, std::uint64_t> snapshotBytesSeen, snapshotsSeen;  // per client, at the last publish
+    std::map<net::ConnectionId, std::uint64_t> snapshotBytesSeen, snapshotsSeen;  // per client, at the last publish
     double lastPublish = 0;
 
     auto matchEvent = [&] {
@@ -484,8 +484,8 @@ int main(int argc, char** argv) {
             lastPublish = now;
             figures.host = session.transport().hostStats();
             figures.connections.clear();
-            std::map<net::ClientId, std::uint64_t> bytesNow, sentNow;
-            for (const net::ClientId client : session.transport().clients()) {
+            std::map<net::ConnectionId, std::uint64_t> bytesNow, sentNow;
+            for (const net::ConnectionId client : session.transport().clients()) {
                 if (auto s = session.transport().stats(client)) figures.connections.push_back(*s);
                 if (auto s = session.stats(client)) {
                     // A client's totals start at 0 when it joins: add what it sent since the last look.

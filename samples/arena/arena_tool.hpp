@@ -45,7 +45,7 @@ inline void catchStopSignals() {
                                                                                 const tickwire::net::Address& server,
                                                                                 std::uint64_t playerId) {
     tickwire::net::TokenParams p;
-    p.clientId = playerId;
+    p.playerId = playerId;
     p.servers = {server};
     p.expiresInSeconds = 120;
     p.timeoutSeconds = 10;

@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
             switch (ev->type) {
                 case Event::Type::Connected:
                     // A game creates the player here. ev->client is the handle to send to;
-                    // ev->tokenClientId is the player id the backend sealed into the token.
+                    // ev->playerId is the player id the backend sealed into the token.
                     break;
                 case Event::Type::Disconnected:
                     // ... and removes it here; ev->reason says why. The handle is dead now.
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
                     if (auto sent = (*server)->send(ev->client, ev->channel, ev->data); !sent) {
                         // QueueFull: this client's send queue is at its limit (a slow
                         // reader). A game would drop or kick; we drop this echo.
-                        std::cerr << "[warn] echo to client " << ev->tokenClientId
+                        std::cerr << "[warn] echo to client " << ev->playerId
                                   << " dropped: " << sent.message() << '\n';
                     }
                     break;

@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
         const auto server = pool.pick(nowSeconds());
         if (!server) return error(res, 503, "no server has room");
         net::TokenParams params;
-        params.clientId = *player;
+        params.playerId = *player;
         params.servers = {*server};
         params.expiresInSeconds = tokenSeconds;
         params.timeoutSeconds = timeoutSeconds;

@@ -462,12 +462,12 @@ TEST_CASE("smallest-three handles the identity, zero, negated and hand-set quate
 }
 
 TEST_CASE("varints hold any 64-bit value") {
-    Varint v;
+    Uint64 v;
     CHECK(v.get() == 0);
     v.set(UINT64_MAX);
     CHECK(v.get() == UINT64_MAX);
-    CHECK(Varint(5) == Varint(5));
-    CHECK_FALSE(Varint(5) == Varint(6));
+    CHECK(Uint64(5) == Uint64(5));
+    CHECK_FALSE(Uint64(5) == Uint64(6));
 }
 
 namespace {
@@ -480,7 +480,7 @@ struct Everything {
     BoundedInt<std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()> wide;
     QuatSmallestThree<9> orientation;
     Angle<12> yaw;
-    Varint id;
+    Uint64 id;
     bool alive = false;
 
     template <class Archive>

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     limits.maxUnreliableMessage = 1 + in.integer<std::uint16_t>() % 1200;
     limits.maxReceiveEvents = 1 + in.byte();
     limits.maxReceiveBytes = limits.maxReliableMessage + in.integer<std::uint16_t>();
-    Connection conn(net::ClientId{1}, 1, nullptr,
+    Connection conn(net::ConnectionId{1}, 1, nullptr,
                     std::make_unique<SealedLink>(SessionKeys{net::Key::generate(), net::Key::generate(), 1}), limits, 0);
     net::HostStats host;
     std::deque<net::Event> events;

@@ -80,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             case 6: {  // an allowed address completes its connection, or a connection ends
                 if (auto entry = admission.take(from)) {
                     const std::uint32_t id = entry->link->connectId();
-                    admission.connected(from, entry->token.clientId, *entry);
-                    if (in.byte() & 1) admission.disconnected(from, entry->token.clientId, id);
+                    admission.connected(from, entry->token.playerId, *entry);
+                    if (in.byte() & 1) admission.disconnected(from, entry->token.playerId, id);
                 }
                 break;
             }

@@ -53,13 +53,13 @@ public:
         return raw(b);
     }
     /// The fields tokenFrom() reads, for a valid token naming the fuzzed server.
-    Seed& token(std::uint8_t clientId, std::size_t servers = 1, std::size_t userData = 0) {
-        u8(0).u8(30).le(std::uint64_t{clientId}).u8(10);
-        fill(32, static_cast<std::uint8_t>(0x10 + clientId)).fill(32, static_cast<std::uint8_t>(0x60 + clientId));
+    Seed& token(std::uint8_t playerId, std::size_t servers = 1, std::size_t userData = 0) {
+        u8(0).u8(30).le(std::uint64_t{playerId}).u8(10);
+        fill(32, static_cast<std::uint8_t>(0x10 + playerId)).fill(32, static_cast<std::uint8_t>(0x60 + playerId));
         u8(static_cast<std::uint8_t>(servers - 1)).u8(0);
         std::vector<std::uint8_t> data(userData, 0x55);
         str(data);
-        return fill(24, static_cast<std::uint8_t>(0x90 + clientId));
+        return fill(24, static_cast<std::uint8_t>(0x90 + playerId));
     }
     std::vector<std::uint8_t> bytes;
 };
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
     for (std::size_t servers : {1, 3, 8}) {
         for (std::size_t userData : {0, 17, 256}) {
             net::TokenParams p;
-            p.clientId = servers * 100 + userData;
+            p.playerId = servers * 100 + userData;
             p.servers.assign(servers, fuzz::kFuzzServer);
             p.userData.assign(userData, 0xAB);
             write(dir, "token", n++, net::issueToken(fuzz::fuzzServerKey(), p, unix)->serialize());

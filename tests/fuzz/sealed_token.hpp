@@ -33,11 +33,11 @@ inline net::Key keyFrom(Input& in) {
 /// The 384-byte plaintext of a private part, laid out as docs/PROTOCOL.md 1.2 says.
 /// `servers` is the count written (the list may be shorter when the count is broken).
 inline std::array<std::uint8_t, net::kTokenPrivateSealedSize - net::detail::kMacSize> layOutPrivate(
-    std::uint64_t clientId, std::uint32_t timeout, const net::Key& c2s, const net::Key& s2c, std::size_t servers,
+    std::uint64_t playerId, std::uint32_t timeout, const net::Key& c2s, const net::Key& s2c, std::size_t servers,
     const std::vector<net::Address>& list, std::vector<std::uint8_t> userData) {
     std::array<std::uint8_t, net::kTokenPrivateSealedSize - net::detail::kMacSize> plain{};
     net::detail::Writer w(plain);
-    w.put(clientId);
+    w.put(playerId);
     w.put(timeout);
     w.put(c2s.bytes());
     w.put(s2c.bytes());
@@ -73,7 +73,7 @@ inline net::ConnectToken tokenFrom(Input& in, std::uint64_t unixNow) {
     t.createTime = unixNow;
     t.expireTime = unixNow + 1 + in.byte() % 60;
     if (breaks & 1) t.expireTime = in.integer<std::uint64_t>();
-    const std::uint64_t clientId = in.integer<std::uint64_t>() % 8;
+    const std::uint64_t playerId = in.integer<std::uint64_t>() % 8;
     std::uint32_t timeout = 1 + in.byte() % 30;
     if (breaks & 2) timeout = in.integer<std::uint32_t>();
     t.timeoutSeconds = timeout;
@@ -88,7 +88,7 @@ inline net::ConnectToken tokenFrom(Input& in, std::uint64_t unixNow) {
     std::vector<std::uint8_t> userData = in.bytes(net::kMaxTokenUserData + ((breaks & 16) ? 64 : 0));
     t.nonce = in.array<net::kTokenNonceSize>();
 
-    auto plain = layOutPrivate(clientId, timeout, t.clientToServerKey, t.serverToClientKey, servers, t.servers,
+    auto plain = layOutPrivate(playerId, timeout, t.clientToServerKey, t.serverToClientKey, servers, t.servers,
                                std::move(userData));
     if (breaks & 32) plain.back() = 1;  // non-zero padding
     net::detail::xSeal(t.sealedPrivate, plain, tokenAd(t.version, t.protocolId, t.expireTime), t.nonce,

@@ -72,7 +72,7 @@ inline ArenaResult playArena(ArenaRun run) {
     std::vector<std::unique_ptr<ArenaBot>> bots;
     for (std::size_t i = 0; i < run.bots; ++i) {
         net::TokenParams p;
-        p.clientId = 100 + i;
+        p.playerId = 100 + i;
         p.servers = {server->transport().address()};
         p.timeoutSeconds = 10;
         auto token = *net::issueToken(key, p, net::unixNow());

@@ -155,7 +155,7 @@ TEST_CASE("a flood of 20,000 hostile datagrams a second for 30 s while 64 bots p
         const net::Address at = server.transport().address();
         if (!player) {
             net::TokenParams p;
-            p.clientId = 9000;
+            p.playerId = 9000;
             p.servers = {at};
             p.expiresInSeconds = 120;
             playerToken = *net::issueToken(run.key, p, net::unixNow());
@@ -173,7 +173,7 @@ TEST_CASE("a flood of 20,000 hostile datagrams a second for 30 s while 64 bots p
         if (!flood && elapsed >= quiet) {
             REQUIRE(player->connected());
             net::TokenParams p;
-            p.clientId = 9001;
+            p.playerId = 9001;
             p.servers = {at};
             p.expiresInSeconds = 5;
             std::array<std::vector<std::uint8_t>, kKinds> samples;

@@ -22,7 +22,7 @@ TEST_CASE("64 clients connect at once to one server and exchange messages") {
         [&] {
             f.server->update(0);
             while (auto ev = f.server->poll()) {
-                if (ev->type == Event::Type::Connected) connectedIds.insert(ev->tokenClientId);
+                if (ev->type == Event::Type::Connected) connectedIds.insert(ev->playerId);
             }
             for (auto& c : clients) c->update(0);
         },

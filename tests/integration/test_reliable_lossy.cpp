@@ -15,7 +15,7 @@ struct LossyLink {
     Fixture f;
     std::unique_ptr<LinkSim> relay;
     std::unique_ptr<Client> client;
-    std::optional<ClientId> id;
+    std::optional<ConnectionId> id;
 
     explicit LossyLink(const LinkSimConfig& conditions) {
         LinkSimConfig sim = conditions;
@@ -177,7 +177,7 @@ TEST_CASE("a reliable message lost again and again does not end a connection tha
     token.servers = {relay->listenAddress()};
     auto client = f.client(token);
     REQUIRE(client->connect());
-    std::optional<ClientId> id;
+    std::optional<ConnectionId> id;
     std::optional<Event> gone;
     std::size_t arrived = 0;
     const auto step = [&] {

@@ -51,9 +51,9 @@ const test::TempDir& scratch() {
     return dir;
 }
 
-engine::ClientSessionConfig clientConfig(const net::Key& key, net::Address server, std::uint64_t clientId) {
+engine::ClientSessionConfig clientConfig(const net::Key& key, net::Address server, std::uint64_t playerId) {
     net::TokenParams p;
-    p.clientId = clientId;
+    p.playerId = playerId;
     p.servers = {server};
     p.timeoutSeconds = 10;
     engine::ClientSessionConfig config;

@@ -57,7 +57,7 @@ struct Rig {
     Client& addClient(std::uint64_t playerId, std::function<PawnInput(std::uint32_t)> input = {},
                       ClientSessionConfig config = {}) {
         net::TokenParams p;
-        p.clientId = playerId;
+        p.playerId = playerId;
         p.servers = {server->transport().address()};
         p.timeoutSeconds = 30;
         auto token = *net::issueToken(key, p, net::unixNow());
@@ -423,7 +423,7 @@ TEST_CASE("a client built for another schema, tick rate or snapshot rate is refu
     Rig rig(link(5, 0, 0));
     auto token = [&](std::uint64_t id) {
         net::TokenParams p;
-        p.clientId = id;
+        p.playerId = id;
         p.servers = {rig.server->transport().address()};
         p.timeoutSeconds = 30;
         auto t = *net::issueToken(rig.key, p, net::unixNow());
@@ -547,7 +547,7 @@ TEST_CASE("the relevance hook keeps entities out of sight out of a client's snap
     server->world().set(3'000'000, near);
     server->world().set(3'000'001, far);
     net::TokenParams p;
-    p.clientId = 10;  // spawns at x = 50,000
+    p.playerId = 10;  // spawns at x = 50,000
     p.servers = {server->transport().address()};
     ClientSessionConfig cc;
     cc.transport.token = *net::issueToken(key, p, net::unixNow());
@@ -624,7 +624,7 @@ TEST_CASE("the tick hook sees every simulated tick once, in order, even when one
 TEST_CASE("every message a server drops is counted by reason, and none reaches the game") {
     Rig rig(link(1, 0, 0));
     net::TokenParams p;
-    p.clientId = 70;
+    p.playerId = 70;
     p.servers = {rig.server->transport().address()};
     p.timeoutSeconds = 30;
     net::ClientConfig c;

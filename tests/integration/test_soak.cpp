@@ -128,7 +128,7 @@ TEST_CASE("64 clients through 10% loss, 100 +- 30 ms, 2% duplication, 1% reorder
                 REQUIRE(f.server->send(ev->client, ev->channel, ev->data));
             } else if (ev->type == Event::Type::Disconnected) {
                 ++serverDisconnects;
-                MESSAGE("server dropped client " << ev->tokenClientId << ": " << describe(ev->reason));
+                MESSAGE("server dropped client " << ev->playerId << ": " << describe(ev->reason));
             }
         }
         relay->update();

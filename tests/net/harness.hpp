@@ -39,10 +39,10 @@ struct Fixture {
         server = std::move(*Server::create(std::move(config)));
     }
 
-    Result<ConnectToken> token(std::uint64_t clientId = 1, std::uint32_t timeoutSeconds = 10,
+    Result<ConnectToken> token(std::uint64_t playerId = 1, std::uint32_t timeoutSeconds = 10,
                                std::uint32_t expiresIn = 30) const {
         TokenParams p;
-        p.clientId = clientId;
+        p.playerId = playerId;
         p.servers = {server->address()};
         p.timeoutSeconds = timeoutSeconds;
         p.expiresInSeconds = expiresIn;
@@ -62,9 +62,9 @@ struct Fixture {
     }
 
     /// Connects a client and waits for both sides to see it. Returns its server-side id.
-    std::optional<ClientId> connect(Client& c) {
+    std::optional<ConnectionId> connect(Client& c) {
         if (!c.connect()) return std::nullopt;
-        std::optional<ClientId> id;
+        std::optional<ConnectionId> id;
         const bool ok = pumpUntil(
             [&] {
                 pumpServer();

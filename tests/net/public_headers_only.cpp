@@ -19,6 +19,6 @@
 
 int main() {
     // The handle types are usable without any private header.
-    tickwire::net::ClientId id{1};
+    tickwire::net::ConnectionId id{1};
     return id.value == 1 ? 0 : 1;
 }

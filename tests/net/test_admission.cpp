@@ -31,9 +31,9 @@ struct World {
         return c;
     }
 
-    ConnectToken token(std::uint64_t clientId, const Key* with = nullptr) const {
+    ConnectToken token(std::uint64_t playerId, const Key* with = nullptr) const {
         TokenParams p;
-        p.clientId = clientId;
+        p.playerId = playerId;
         p.servers = {kServer};
         p.expiresInSeconds = 30;
         return *issueToken(with ? *with : key, p, unix);
@@ -78,7 +78,7 @@ TEST_CASE("a client's handshake and the server's admission agree on the connecti
     REQUIRE(alice.dial(w) == ClientHandshake::Outcome::Challenged);
     Allowed* entry = w.admission.allowed(kAlice);
     REQUIRE(entry != nullptr);
-    CHECK(entry->token.clientId == 1);
+    CHECK(entry->token.playerId == 1);
     CHECK(entry->link->connectId() == alice.handshake.keys().connectId);
     // A datagram sealed by the client opens with the server's keys, and back.
     SealedLink client(alice.handshake.keys());
@@ -119,7 +119,7 @@ TEST_CASE("an allowed address keeps its entry against a handshake with another t
     CHECK(w.count(Rejection::AddressInUse) == 1);
     REQUIRE(w.admission.allowed(kAlice) != nullptr);
     CHECK(w.admission.allowed(kAlice)->link->connectId() == connectId);
-    CHECK(w.admission.allowed(kAlice)->token.clientId == 1);
+    CHECK(w.admission.allowed(kAlice)->token.playerId == 1);
 }
 
 TEST_CASE("a connected address answers no handshake, but a late resend of its own is not counted") {

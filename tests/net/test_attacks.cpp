@@ -357,7 +357,7 @@ public:
 
     Fixture f;
     std::unique_ptr<Client> client;
-    ClientId id;
+    ConnectionId id;
     std::optional<Event> serverGone, clientGone;  // the first Disconnected each side reported
 
     void pumpServer() {

@@ -12,7 +12,7 @@ namespace {
 /// A connection without a peer, fed batches as ENet would hand them over.
 struct Receiver {
     explicit Receiver(ChannelLimits limits = {})
-        : conn(ClientId{1}, 7, nullptr, std::make_unique<SealedLink>(SessionKeys{Key::generate(), Key::generate(), 1}),
+        : conn(ConnectionId{1}, 7, nullptr, std::make_unique<SealedLink>(SessionKeys{Key::generate(), Key::generate(), 1}),
                limits, 0) {}
     Connection conn;
     HostStats host;

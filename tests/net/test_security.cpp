@@ -112,7 +112,7 @@ void step(Fixture& f, Client& c, Recorder& relay) {
 }
 
 /// Sends a message on every channel each way and waits for all of them.
-void exchange(Fixture& f, Client& c, ClientId id, Recorder& relay, std::uint8_t tag) {
+void exchange(Fixture& f, Client& c, ConnectionId id, Recorder& relay, std::uint8_t tag) {
     std::size_t atServer = 0, atClient = 0;
     for (Channel ch : {Channel::Reliable, Channel::Sequenced, Channel::Unreliable}) {
         REQUIRE(c.send(ch, std::vector<std::uint8_t>(32, tag)));
@@ -129,9 +129,9 @@ void exchange(Fixture& f, Client& c, ClientId id, Recorder& relay, std::uint8_t 
 }
 
 /// Connects `c` through the relay; returns its id on the server.
-ClientId connectVia(Fixture& f, Client& c, Recorder& relay) {
+ConnectionId connectVia(Fixture& f, Client& c, Recorder& relay) {
     REQUIRE(c.connect());
-    std::optional<ClientId> id;
+    std::optional<ConnectionId> id;
     REQUIRE(pumpUntil(
         [&] {
             step(f, c, relay);
@@ -155,7 +155,7 @@ TEST_CASE("two connections with one token from one address share no sealed bytes
     token.servers = {relay.listenAddress()};  // the sealed part still names the server
 
     auto first = f.client(token);
-    const ClientId firstId = connectVia(f, *first, relay);
+    const ConnectionId firstId = connectVia(f, *first, relay);
     exchange(f, *first, firstId, relay, 1);
     first->disconnect();
     REQUIRE(pumpUntil(
@@ -170,7 +170,7 @@ TEST_CASE("two connections with one token from one address share no sealed bytes
     relay.toClient.clear();
 
     auto second = f.client(token);  // same token, same relay: the server sees the same address
-    const ClientId secondId = connectVia(f, *second, relay);
+    const ConnectionId secondId = connectVia(f, *second, relay);
     exchange(f, *second, secondId, relay, 1);  // the same messages as before
 
     // No datagram of the second connection repeats one of the first, in either direction:
@@ -363,7 +363,7 @@ TEST_CASE("a handshake with another token from a client's address cannot take it
     detail::AttemptNonce n{};
     REQUIRE(spoof.send(victim->address(), f.server->address(), detail::writeRequest(other, n)));
     bool spoofedLate = false;
-    std::optional<ClientId> id;
+    std::optional<ConnectionId> id;
     REQUIRE(pumpUntil(
         [&] {
             victim->update(1);
@@ -474,7 +474,7 @@ TEST_CASE("messages of an ended connection polled after a reconnect do not upset
     REQUIRE(pumpUntil([&] { f.pumpServer(); client->update(1); }, [&] { return !client->connected(); }));
     // Reconnect without polling the five messages and the disconnect first.
     REQUIRE(client->connect());
-    std::optional<ClientId> second;
+    std::optional<ConnectionId> second;
     REQUIRE(pumpUntil(
         [&] {
             f.pumpServer();

@@ -38,7 +38,7 @@ void putLe(std::vector<std::uint8_t>& bytes, std::size_t offset, std::uint64_t v
 TokenParams makeParams(std::size_t serverCount = 2, std::size_t userDataSize = 16) {
     TokenParams params;
     params.protocolId = 0x1122334455667788ull;
-    params.clientId = 0xFEEDFACECAFEBEEFull;
+    params.playerId = 0xFEEDFACECAFEBEEFull;
     for (std::size_t i = 0; i < serverCount; ++i) {
         params.servers.push_back(Address{0x0A000001u + static_cast<std::uint32_t>(i),
                                          static_cast<std::uint16_t>(40000 + i)});
@@ -123,7 +123,7 @@ void checkRoundTrip(std::size_t serverCount, std::size_t userDataSize) {
 
     const auto priv = openIssued(serverKey, *parsed);
     REQUIRE(priv.has_value());
-    CHECK(priv->clientId == params.clientId);
+    CHECK(priv->playerId == params.playerId);
     CHECK(priv->timeoutSeconds == params.timeoutSeconds);
     CHECK(priv->clientToServerKey == issued.clientToServerKey);
     CHECK(priv->serverToClientKey == issued.serverToClientKey);

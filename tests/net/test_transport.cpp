@@ -40,7 +40,7 @@ TEST_CASE("a client with a valid token connects and messages flow both ways on e
             [&] { return got.has_value(); }));
         CHECK(got->channel == channel);
         CHECK(got->data == up);
-        CHECK(got->tokenClientId == 42);
+        CHECK(got->playerId == 42);
         CHECK(got->client == *id);
 
         const auto down = pattern(100, 7);
@@ -114,7 +114,7 @@ TEST_CASE("a 200 KiB reliable message round-trips and a larger one fails at the 
     CHECK(client->send(Channel::Reliable, tooBig).error() == Error::MessageTooLarge);
     CHECK(client->send(Channel::Unreliable, pattern(1201, 1)).error() == Error::MessageTooLarge);
     CHECK(client->send(Channel::Reliable, std::vector<std::uint8_t>{}).error() == Error::InvalidArgument);
-    CHECK(f.server->send(ClientId{999}, Channel::Reliable, big).error() == Error::NotConnected);
+    CHECK(f.server->send(ConnectionId{999}, Channel::Reliable, big).error() == Error::NotConnected);
 }
 
 TEST_CASE("a send beyond the queue limit fails with QueueFull instead of growing without bound") {

@@ -175,7 +175,7 @@ public:
         pair->server_ = std::move(*server);
 
         TokenParams tp;
-        tp.clientId = 1;
+        tp.playerId = 1;
         tp.servers = {pair->server_->address()};
         tp.timeoutSeconds = 10;
         tp.expiresInSeconds = 60;

@@ -39,7 +39,7 @@ struct KeygenOptions {
 
 struct IssueOptions {
     std::string keyFile;
-    std::uint64_t clientId = 0;
+    std::uint64_t playerId = 0;
     std::vector<std::string> servers;
     std::uint32_t expiresIn = 0;
     std::uint32_t timeout = 0;
@@ -184,7 +184,7 @@ int runIssue(const IssueOptions& options) {
     }
     TokenParams params;
     params.protocolId = options.protocolId;
-    params.clientId = options.clientId;
+    params.playerId = options.playerId;
     params.expiresInSeconds = options.expiresIn;
     params.timeoutSeconds = options.timeout;
     params.userData = decodeHex(options.userDataHex).value_or(std::vector<std::uint8_t>{});
@@ -197,7 +197,7 @@ int runIssue(const IssueOptions& options) {
     const auto token = issueToken(*key, params, unixNow());
     if (!token) return fail(kExitFailed, std::string("cannot issue the token: ") + token.message());
     if (!token->save(options.out)) return fail(kExitFailed, "cannot write token file " + inQuotes(options.out));
-    std::cout << "wrote a token for client " << options.clientId << " to " << options.out << ", expiring "
+    std::cout << "wrote a token for client " << options.playerId << " to " << options.out << ", expiring "
               << utc(token->expireTime) << '\n';
     return 0;
 }
@@ -280,7 +280,7 @@ int main(int argc, char** argv) {
     IssueOptions issue;
     auto* issueCommand = app.add_subcommand("issue", "Issue a connect token sealed under a server key.");
     issueCommand->add_option("--key", issue.keyFile, "Server key file (from keygen)")->required()->type_name("KEYFILE");
-    issueCommand->add_option("--client-id", issue.clientId, "The game's id for this player (0..2^64-1, decimal or 0x-hex)")
+    issueCommand->add_option("--client-id", issue.playerId, "The game's id for this player (0..2^64-1, decimal or 0x-hex)")
         ->required()->type_name("N")->transform(unsignedIn(0, std::numeric_limits<std::uint64_t>::max()));
     issueCommand->add_option("--server", issue.servers, "Server the client may connect to; repeat for up to 8, tried in order")
         ->required()->type_name("HOST:PORT");

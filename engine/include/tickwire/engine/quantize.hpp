@@ -408,15 +408,15 @@ public:
 
 /// An unbounded unsigned integer (a counter, an id). Archives see a 64-bit field; the
 /// snapshot codec codes it as a wide field.
-class Varint {
+class Uint64 {
 public:
     /// Widest value in bits.
     static constexpr std::uint8_t kBits = 64;
 
     /// 0.
-    Varint() noexcept = default;
+    Uint64() noexcept = default;
     /// Holds `value`.
-    explicit Varint(std::uint64_t value) noexcept : value_(value) {}
+    explicit Uint64(std::uint64_t value) noexcept : value_(value) {}
 
     /// Replaces the value.
     void set(std::uint64_t value) noexcept { value_ = value; }
@@ -424,7 +424,7 @@ public:
     [[nodiscard]] std::uint64_t get() const noexcept { return value_; }
 
     /// Equal when the values are equal.
-    bool operator==(const Varint&) const = default;
+    bool operator==(const Uint64&) const = default;
 
     /// Cereal: one 64-bit field.
     template <class Archive>

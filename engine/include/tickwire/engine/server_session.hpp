@@ -91,7 +91,7 @@ template <class G>
 struct ServerSessionEvent {
     enum class Type { Joined, Left, Message };
     Type type = Type::Joined;
-    net::ClientId client;
+    net::ConnectionId client;
     std::uint64_t playerId = 0;             ///< the token's client id
     std::optional<EntityId> entity;         ///< Joined/Left: the player's entity (none: spectator)
     net::DisconnectReason reason = net::DisconnectReason::Unknown;  ///< Left
@@ -181,7 +181,7 @@ public:
     }
 
     /// A reliable game event to one client. Errors: NotConnected, MessageTooLarge, QueueFull.
-    [[nodiscard]] net::Result<void> sendEvent(net::ClientId client, std::span<const std::uint8_t> data) {
+    [[nodiscard]] net::Result<void> sendEvent(net::ConnectionId client, std::span<const std::uint8_t> data) {
         const auto bytes = net::encodeMessage(detail::kEvent, detail::EventMessage{{data.begin(), data.end()}});
         return server_->send(client, net::Channel::Reliable, bytes);
     }
@@ -196,7 +196,7 @@ public:
     [[nodiscard]] const TickClock& clock() const noexcept { return clock_; }
     [[nodiscard]] const HitHistory& hitHistory() const noexcept { return history_; }
     /// Errors: NotConnected.
-    [[nodiscard]] net::Result<ServerClientStats> stats(net::ClientId client) const {
+    [[nodiscard]] net::Result<ServerClientStats> stats(net::ConnectionId client) const {
         const auto it = clients_.find(client.value);
         if (it == clients_.end()) return fail(net::Error::NotConnected);
         ServerClientStats s = it->second.stats;
@@ -223,7 +223,7 @@ private:
     };
 
     struct ClientState {
-        net::ClientId id;
+        net::ConnectionId id;
         std::uint64_t playerId = 0;
         std::optional<EntityId> entity;
         bool hello = false;
@@ -251,7 +251,7 @@ private:
                 case net::Event::Type::Connected: {
                     ClientState c;
                     c.id = ev->client;
-                    c.playerId = ev->tokenClientId;
+                    c.playerId = ev->playerId;
                     c.inputs = std::make_unique<InputBuffer<Buffered>>(
                         *InputBuffer<Buffered>::create({config_.inputBufferTicks}));
                     c.joinedTick = tick_;
@@ -283,7 +283,7 @@ private:
         }
     }
 
-    void onMessage(net::ClientId from, std::span<const std::uint8_t> bytes) {
+    void onMessage(net::ConnectionId from, std::span<const std::uint8_t> bytes) {
         auto& drops = sessionStats_.drops;
         const auto it = clients_.find(from.value);
         if (it == clients_.end()) {

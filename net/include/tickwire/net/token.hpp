@@ -33,7 +33,7 @@ inline constexpr std::size_t kTokenNonceSize = 24;
 /// What the issuer decides for one token.
 struct TokenParams {
     std::uint64_t protocolId = kDefaultProtocolId;
-    std::uint64_t clientId = 0;             ///< the game's id for this player; any value
+    std::uint64_t playerId = 0;             ///< the game's id for this player; any value
     std::vector<Address> servers;           ///< 1..kMaxTokenServers, tried in order
     std::uint32_t expiresInSeconds = 30;    ///< 1..86400 after issue time
     std::uint32_t timeoutSeconds = 10;      ///< 1..3600: silence after which a side drops the other
@@ -45,7 +45,7 @@ struct TokenParams {
 
 /// The private part, readable only by holders of the server key.
 struct TokenPrivate {
-    std::uint64_t clientId = 0;
+    std::uint64_t playerId = 0;
     std::uint32_t timeoutSeconds = 0;
     Key clientToServerKey;
     Key serverToClientKey;

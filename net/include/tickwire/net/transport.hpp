@@ -38,9 +38,9 @@ enum class Channel : std::uint8_t {
 inline constexpr std::size_t kChannelCount = 3;
 
 /// Opaque handle for one connection on a Server. Never reused while the server lives.
-struct ClientId {
+struct ConnectionId {
     std::uint64_t value = 0;
-    friend constexpr auto operator<=>(const ClientId&, const ClientId&) = default;
+    friend constexpr auto operator<=>(const ConnectionId&, const ConnectionId&) = default;
 };
 
 /// Why a connection ended; travels to the other side in the ENet disconnect.
@@ -204,8 +204,8 @@ struct HostStats {
 struct Event {
     enum class Type { Connected, Message, Disconnected };
     Type type = Type::Message;
-    ClientId client;                      ///< server side: which connection. Client side: always {1}
-    std::uint64_t tokenClientId = 0;      ///< server side: the client id from the token
+    ConnectionId client;                      ///< server side: which connection. Client side: always {1}
+    std::uint64_t playerId = 0;      ///< server side: the client id from the token
     Channel channel = Channel::Reliable;  ///< Message only
     std::vector<std::uint8_t> data;       ///< Message only: the payload, owned by the event
     DisconnectReason reason = DisconnectReason::Unknown;  ///< Disconnected only
@@ -229,14 +229,14 @@ public:
     /// Queues bytes for one client; they leave on the next flush()/update(), coalesced
     /// with other messages to that client and channel. Errors: NotConnected,
     /// MessageTooLarge, QueueFull, InvalidArgument (empty message).
-    [[nodiscard]] Result<void> send(ClientId client, Channel channel, std::span<const std::uint8_t> bytes);
+    [[nodiscard]] Result<void> send(ConnectionId client, Channel channel, std::span<const std::uint8_t> bytes);
     /// send() to every connected client; returns how many accepted it.
     std::size_t broadcast(Channel channel, std::span<const std::uint8_t> bytes);
     /// Seals and hands every queued batch to ENet and sends the datagrams.
     void flush();
 
     /// Starts a graceful disconnect; the client receives `reason`. Errors: NotConnected.
-    [[nodiscard]] Result<void> disconnect(ClientId client, DisconnectReason reason = DisconnectReason::Kicked);
+    [[nodiscard]] Result<void> disconnect(ConnectionId client, DisconnectReason reason = DisconnectReason::Kicked);
     /// Disconnects every client with `reason` and services the host until they are gone
     /// or waitMs passes.
     void shutdown(DisconnectReason reason = DisconnectReason::ServerShutdown, std::uint32_t waitMs = 1000);
@@ -246,14 +246,13 @@ public:
     /// Live connections, not counting those being disconnected.
     [[nodiscard]] std::size_t connectedCount() const noexcept;
     /// Handles of the live connections (not those being disconnected), in ascending order.
-    [[nodiscard]] std::vector<ClientId> clients() const;
+    [[nodiscard]] std::vector<ConnectionId> clients() const;
     /// Errors: NotConnected.
-    [[nodiscard]] Result<ConnectionStats> stats(ClientId client) const;
+    [[nodiscard]] Result<ConnectionStats> stats(ConnectionId client) const;
     [[nodiscard]] const HostStats& hostStats() const noexcept;
 
-    struct Impl;
-
 private:
+    struct Impl;
     explicit Server(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
@@ -290,9 +289,8 @@ public:
     [[nodiscard]] Result<ConnectionStats> stats() const;
     [[nodiscard]] const HostStats& hostStats() const noexcept;
 
-    struct Impl;
-
 private:
+    struct Impl;
     explicit Client(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

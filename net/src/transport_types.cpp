@@ -1,3 +1,7 @@
+// The out-of-line parts of the value types transport.hpp declares for both ends: the
+// descriptions of reasons, rejections and drops, the default clock, the channel limits'
+// checks and HostStats as JSON.
+
 #include <tickwire/net/transport.hpp>
 
 #include <chrono>
