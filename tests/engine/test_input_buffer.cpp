@@ -1,3 +1,4 @@
+#include "../support/made.hpp"
 #include <tickwire/engine/input_buffer.hpp>
 
 #include <doctest/doctest.h>
@@ -16,7 +17,7 @@ struct Move {
 }  // namespace
 
 TEST_CASE("inputs sent redundantly are stored once and taken in tick order") {
-    auto buffer = *InputBuffer<Move>::create();
+    auto buffer = tickwire::test::made(InputBuffer<Move>::create());
     // Every packet carries the last three inputs.
     for (std::uint32_t t = 10; t < 20; ++t) {
         for (std::uint32_t back = 0; back < 3 && back <= t - 10; ++back) buffer.add(t - back, Move{static_cast<int>(t - back)});
@@ -28,7 +29,7 @@ TEST_CASE("inputs sent redundantly are stored once and taken in tick order") {
 }
 
 TEST_CASE("a missing input repeats the previous one and is counted") {
-    auto buffer = *InputBuffer<Move>::create();
+    auto buffer = tickwire::test::made(InputBuffer<Move>::create());
     buffer.add(1, Move{5});
     buffer.add(3, Move{7});
     CHECK(buffer.take(1).dx == 5);
@@ -38,7 +39,7 @@ TEST_CASE("a missing input repeats the previous one and is counted") {
 }
 
 TEST_CASE("an input for a tick simulated without it is late; a copy of one used is not") {
-    auto buffer = *InputBuffer<Move>::create();
+    auto buffer = tickwire::test::made(InputBuffer<Move>::create());
     buffer.add(1, Move{1});
     (void)buffer.take(1);
     (void)buffer.take(2);
@@ -51,7 +52,7 @@ TEST_CASE("an input for a tick simulated without it is late; a copy of one used 
 }
 
 TEST_CASE("inputs too far ahead are dropped instead of overwriting the buffer") {
-    auto buffer = *InputBuffer<Move>::create({.capacity = 8});
+    auto buffer = tickwire::test::made(InputBuffer<Move>::create({.capacity = 8}));
     (void)buffer.take(100);
     buffer.add(101, Move{1});
     buffer.add(109, Move{2});  // 8 ahead of the next tick to simulate: no room
@@ -61,7 +62,7 @@ TEST_CASE("inputs too far ahead are dropped instead of overwriting the buffer") 
 }
 
 TEST_CASE("jittered, reordered and lost packets of redundant inputs still deliver every input") {
-    auto buffer = *InputBuffer<Move>::create();
+    auto buffer = tickwire::test::made(InputBuffer<Move>::create());
     std::mt19937 rng(5);
     struct Packet {
         std::uint32_t arrival;

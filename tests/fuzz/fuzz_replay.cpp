@@ -61,10 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::ofstream out(path(), std::ios::binary | std::ios::trunc);
         out.write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
     }
-    std::string why;
-    auto reader = engine::ReplayReader<fuzz::Codec>::open(path(), {}, &why);
+    auto reader = engine::ReplayReader<fuzz::Codec>::open(path(), {});
     if (!reader) {
-        if (why.empty()) fuzz::broken();  // every refusal says why
+        if (reader.detail().empty()) fuzz::broken();  // every refusal says why
         return 0;
     }
     const auto& chunks = (*reader)->chunks();

@@ -21,6 +21,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <type_traits>
 
 using namespace tickwire;
 
@@ -63,6 +64,16 @@ public:
     }
     std::vector<std::uint8_t> bytes;
 };
+
+/// The value of a Result the seeds cannot be made without; otherwise says why and exits 1.
+template <class R>
+auto need(R&& result, const char* what) -> std::remove_cvref_t<decltype(*result)> {
+    if (!result) {
+        std::fprintf(stderr, "fuzz-seeds: %s: %s\n", what, result.message().c_str());
+        std::exit(1);
+    }
+    return std::move(*result);
+}
 
 void write(const fs::path& dir, const std::string& target, int n, const std::vector<std::uint8_t>& bytes) {
     fs::create_directories(dir / target);
@@ -151,7 +162,8 @@ void engineSeeds(const fs::path& dir) {
         {
             engine::ReplayWriterConfig config;
             config.chunkTicks = chunkTicks;
-            auto writer = std::move(*engine::ReplayWriter<fuzz::Codec>::create(file.string(), {.game = "fuzz"}, config));
+            auto writer = need(engine::ReplayWriter<fuzz::Codec>::create(file.string(), {.game = "fuzz"}, config),
+                               "cannot write a replay");
             for (std::uint16_t tick = 1; tick <= 20; ++tick) {
                 auto bytes = worldBytes(rng, 6, tick);
                 auto w = worldFrom(bytes).first;
@@ -196,7 +208,7 @@ int main(int argc, char** argv) {
             p.playerId = servers * 100 + userData;
             p.servers.assign(servers, fuzz::kFuzzServer);
             p.userData.assign(userData, 0xAB);
-            write(dir, "token", n++, net::issueToken(fuzz::fuzzServerKey(), p, unix)->serialize());
+            write(dir, "token", n++, need(net::issueToken(fuzz::fuzzServerKey(), p, unix), "cannot issue a token").serialize());
         }
     }
 

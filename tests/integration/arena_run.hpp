@@ -2,6 +2,7 @@
 // One arena match for the integration tests: an arena server and N bots on real sockets,
 // the in-process link simulator between them, one thread serving everyone.
 
+#include "../support/made.hpp"
 #include "arena_bot.hpp"
 #include "arena_tool.hpp"
 #include "memory_trend.hpp"
@@ -64,10 +65,10 @@ inline ArenaResult playArena(ArenaRun run) {
     serverConfig.transport.bind = net::Address::loopback(0);
     serverConfig.transport.key = key;
     serverConfig.transport.maxClients = run.bots + 8;  // room for a test's own clients
-    auto server = std::move(*engine::ServerSession<ArenaGame>::create(serverConfig));
+    auto server = tickwire::test::made(engine::ServerSession<ArenaGame>::create(serverConfig));
 
     run.link.forward = server->transport().address();
-    auto relay = std::move(*net::LinkSim::create(run.link));
+    auto relay = tickwire::test::made(net::LinkSim::create(run.link));
 
     std::vector<std::unique_ptr<ArenaBot>> bots;
     for (std::size_t i = 0; i < run.bots; ++i) {
@@ -81,7 +82,7 @@ inline ArenaResult playArena(ArenaRun run) {
         config.transport.token = token;
         config.transport.bind = net::Address::loopback(0);
         config.transport.handshakeTimeoutMs = 10000;
-        bots.push_back(std::move(*ArenaBot::create(config)));
+        bots.push_back(tickwire::test::made(ArenaBot::create(config)));
         REQUIRE(bots.back()->connect());
     }
 

@@ -5,6 +5,7 @@
 // above 1 %, and the server's update must stay inside the 60 Hz tick budget. The server's
 // CPU cost per rejected datagram is reported.
 
+#include "../support/made.hpp"
 #include "arena_run.hpp"
 #include "handshake.hpp"
 
@@ -162,7 +163,7 @@ TEST_CASE("a flood of 20,000 hostile datagrams a second for 30 s while 64 bots p
             net::ClientConfig cc;
             cc.token = *playerToken;
             cc.bind = net::Address::loopback(0);
-            player = std::move(*net::Client::create(cc));
+            player = tickwire::test::made(net::Client::create(cc));
             REQUIRE(player->connect());
             cpuAtQuiet = threadCpuSeconds();
             quietStart = elapsed;

@@ -1,3 +1,4 @@
+#include "../support/made.hpp"
 #include "../net/harness.hpp"
 
 #include <tickwire/net/link_sim.hpp>
@@ -20,7 +21,7 @@ struct LossyLink {
     explicit LossyLink(const LinkSimConfig& conditions) {
         LinkSimConfig sim = conditions;
         sim.forward = f.server->address();
-        relay = std::move(*LinkSim::create(sim));
+        relay = tickwire::test::made(LinkSim::create(sim));
         auto token = *f.token(1, /*timeoutSeconds=*/30);
         token.servers = {relay->listenAddress()};
         ClientConfig cc;
@@ -168,7 +169,7 @@ TEST_CASE("a reliable message lost again and again does not end a connection tha
     sim.seed = 9;
     Fixture f;
     sim.forward = f.server->address();
-    auto relay = std::move(*LinkSim::create(sim));
+    auto relay = tickwire::test::made(LinkSim::create(sim));
     bool losing = true;
     relay->setMutator([&](LinkDirection dir, std::vector<std::uint8_t>& bytes) {
         if (losing && dir == LinkDirection::ToServer && bytes.size() > 1000) bytes.clear();

@@ -5,6 +5,7 @@
 // (arena_render.hpp, tickwire-replay render).
 
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "../support/made.hpp"
 #include "arena_bot.hpp"
 #include "arena_capture.hpp"
 #include "arena_events.hpp"
@@ -100,9 +101,9 @@ struct MatchRun {
         engine::ServerSessionConfig config;
         config.transport.bind = net::Address::loopback(0);
         config.transport.key = key;
-        auto server = std::move(*engine::ServerSession<ArenaGame>::create(config));
+        auto server = tickwire::test::made(engine::ServerSession<ArenaGame>::create(config));
         auto log = [this](const std::string&) { ++recorderLogLines; };
-        auto recorder = std::move(*arena::ArenaRecorder::create(recording, config.tickRate, log));
+        auto recorder = tickwire::test::made(arena::ArenaRecorder::create(recording, config.tickRate, log));
         const auto matchEvent = arena::encodeMatchEvent({config.tickRate, config.snapshotRate, 0, arena::kMatchSeconds});
         recorder->addEvent(0, matchEvent);
         server->onTick([&](const World& w) {
@@ -112,11 +113,10 @@ struct MatchRun {
 
         std::vector<std::unique_ptr<ArenaBot>> bots;
         for (std::uint64_t id = 1; id <= 3; ++id) {
-            bots.push_back(std::move(*ArenaBot::create(clientConfig(key, server->transport().address(), id))));
+            bots.push_back(tickwire::test::made(ArenaBot::create(clientConfig(key, server->transport().address(), id))));
             REQUIRE(bots.back()->connect());
         }
-        auto capture = std::move(
-            *arena::ArenaCapture::create(clientConfig(key, server->transport().address(), 99), captured, log));
+        auto capture = tickwire::test::made(arena::ArenaCapture::create(clientConfig(key, server->transport().address(), 99), captured, log));
         REQUIRE(capture->connect());
 
         double nextFrame = nowSeconds();
@@ -217,11 +217,11 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     transport.maxClients = 4;
     arena::PlayOptions options;
     options.speed = 4.0;  // the recording is 4 to 5 s long
-    auto player = std::move(*arena::ReplayPlayer::create(std::move(*reader), transport, options));
+    auto player = tickwire::test::made(arena::ReplayPlayer::create(std::move(*reader), transport, options));
     const auto address = player->session().transport().address();
 
     // A player is turned away first: playback waits for a spectator all the while.
-    auto bot = std::move(*ArenaBot::create(clientConfig(run.key, address, 7)));
+    auto bot = tickwire::test::made(ArenaBot::create(clientConfig(run.key, address, 7)));
     REQUIRE(bot->connect());
     const double kickBy = nowSeconds() + 10;
     while (!bot->figures().disconnected && nowSeconds() < kickBy) {
@@ -234,7 +234,7 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     CHECK(player->figures().kicked == 1);
 
     const std::string path = scratch().file("played.twr");
-    auto capture = std::move(*arena::ArenaCapture::create(clientConfig(run.key, address, 8), path));
+    auto capture = tickwire::test::made(arena::ArenaCapture::create(clientConfig(run.key, address, 8), path));
     REQUIRE(capture->connect());
     const double endBy = nowSeconds() + 20;
     arena::PlayState state = arena::PlayState::Waiting;
@@ -394,8 +394,7 @@ TEST_CASE("a render of many players gives the first twelve twelve colours and dr
 TEST_CASE("a recorder that fails says so once, records nothing more, and leaves a readable file") {
     const std::string path = scratch().file("failing.twr");
     std::vector<std::string> lines;
-    auto recorder = std::move(
-        *arena::ArenaRecorder::create(path, 60, [&](const std::string& line) { lines.push_back(line); }));
+    auto recorder = tickwire::test::made(arena::ArenaRecorder::create(path, 60, [&](const std::string& line) { lines.push_back(line); }));
     World world;
     world.tick = 5;
     ArenaGame::spawn(world, 1);

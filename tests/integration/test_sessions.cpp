@@ -1,3 +1,4 @@
+#include "../support/made.hpp"
 #include "test_game.hpp"
 
 #include <tickwire/engine/client_session.hpp>
@@ -38,10 +39,10 @@ struct Rig {
     Rig(const net::LinkSimConfig& link, ServerSessionConfig config = {}) {
         config.transport.bind = net::Address::loopback(0);
         config.transport.key = key;
-        server = std::move(*Server::create(config));
+        server = tickwire::test::made(Server::create(config));
         net::LinkSimConfig sim = link;
         sim.forward = server->transport().address();
-        relay = std::move(*net::LinkSim::create(sim));
+        relay = tickwire::test::made(net::LinkSim::create(sim));
     }
 
     /// Server and clients share this one thread here, so a pause of the process delays
@@ -65,7 +66,7 @@ struct Rig {
         config.transport.token = token;
         config.transport.bind = net::Address::loopback(0);
         config.transport.handshakeTimeoutMs = 10000;
-        clients.push_back(std::move(*Client::create(config)));
+        clients.push_back(tickwire::test::made(Client::create(config)));
         inputs.push_back(input ? std::move(input) : [](std::uint32_t) { return PawnInput{}; });
         REQUIRE(clients.back()->connect());
         return *clients.back();
@@ -442,7 +443,7 @@ TEST_CASE("a client built for another schema, tick rate or snapshot rate is refu
         c.transport.token = token(60);
         c.transport.bind = net::Address::loopback(0);
         c.snapshotRate = 20;
-        auto client = std::move(*Client::create(c));
+        auto client = tickwire::test::made(Client::create(c));
         REQUIRE(client->connect());
         settle(*client);
         REQUIRE(client->refusal());
@@ -456,7 +457,7 @@ TEST_CASE("a client built for another schema, tick rate or snapshot rate is refu
         c.transport.token = token(61);
         c.transport.bind = net::Address::loopback(0);
         c.tickRate = 30;
-        auto client = std::move(*Client::create(c));
+        auto client = tickwire::test::made(Client::create(c));
         REQUIRE(client->connect());
         settle(*client);
         REQUIRE(client->refusal());
@@ -467,7 +468,7 @@ TEST_CASE("a client built for another schema, tick rate or snapshot rate is refu
         ClientSessionConfig c;
         c.transport.token = token(62);
         c.transport.bind = net::Address::loopback(0);
-        auto client = std::move(*ClientSession<OtherGame>::create(c));
+        auto client = tickwire::test::made(ClientSession<OtherGame>::create(c));
         REQUIRE(client->connect());
         settle(*client);
         REQUIRE(client->refusal());
@@ -539,7 +540,7 @@ TEST_CASE("the relevance hook keeps entities out of sight out of a client's snap
     config.transport.bind = net::Address::loopback(0);
     const net::Key key = net::Key::generate();
     config.transport.key = key;
-    auto server = std::move(*ServerSession<test::NearSightedGame>::create(config));
+    auto server = tickwire::test::made(ServerSession<test::NearSightedGame>::create(config));
     test::Pawn near;
     near.x.set(55000);
     test::Pawn far;
@@ -552,7 +553,7 @@ TEST_CASE("the relevance hook keeps entities out of sight out of a client's snap
     ClientSessionConfig cc;
     cc.transport.token = *net::issueToken(key, p, net::unixNow());
     cc.transport.bind = net::Address::loopback(0);
-    auto client = std::move(*ClientSession<test::NearSightedGame>::create(cc));
+    auto client = tickwire::test::made(ClientSession<test::NearSightedGame>::create(cc));
     REQUIRE(client->connect());
     const double end = nowSeconds() + 5;
     while (nowSeconds() < end && (client->authoritative() == nullptr || client->authoritative()->tick < 60)) {
@@ -604,7 +605,7 @@ TEST_CASE("the tick hook sees every simulated tick once, in order, even when one
     ServerSessionConfig config;
     config.transport.bind = net::Address::loopback(0);
     config.transport.key = net::Key::generate();
-    auto server = std::move(*Server::create(config));
+    auto server = tickwire::test::made(Server::create(config));
     std::vector<std::uint32_t> seen;
     server->onTick([&](const TestGame::World& w) {
         CHECK(w.tick + 1 == server->tick());  // the world of the tick just simulated
@@ -630,7 +631,7 @@ TEST_CASE("every message a server drops is counted by reason, and none reaches t
     net::ClientConfig c;
     c.token = *net::issueToken(rig.key, p, net::unixNow());
     c.bind = net::Address::loopback(0);
-    auto raw = std::move(*net::Client::create(c));
+    auto raw = tickwire::test::made(net::Client::create(c));
     REQUIRE(raw->connect());
     const double until = nowSeconds() + 10;
     while (!raw->connected() && nowSeconds() < until) {

@@ -8,6 +8,7 @@
 // Short form in the suite (30 s); tools/soak.sh runs it for 10 minutes
 // (TICKWIRE_SOAK_SECONDS=600).
 
+#include "../support/made.hpp"
 #include "../net/harness.hpp"
 #include "memory_trend.hpp"
 
@@ -108,7 +109,7 @@ TEST_CASE("64 clients through 10% loss, 100 +- 30 ms, 2% duplication, 1% reorder
     sim.duplicatePct = 2;
     sim.reorderPct = 1;
     sim.seed = 2026;
-    auto relay = std::move(*LinkSim::create(sim));
+    auto relay = tickwire::test::made(LinkSim::create(sim));
 
     std::vector<Peer> peers(kClients);
     for (std::size_t i = 0; i < kClients; ++i) {

@@ -2,6 +2,7 @@
 // Shared helpers for transport tests: a key, a server on loopback, tokens for it, and a
 // bounded pump loop (every wait has a deadline; no fixed sleeps).
 
+#include "../support/made.hpp"
 #include <tickwire/net/transport.hpp>
 
 #include <chrono>
@@ -36,7 +37,7 @@ struct Fixture {
         config.bind = Address::loopback(0);
         if (config.key.isZero()) config.key = key;
         key = config.key;
-        server = std::move(*Server::create(std::move(config)));
+        server = tickwire::test::made(Server::create(std::move(config)));
     }
 
     Result<ConnectToken> token(std::uint64_t playerId = 1, std::uint32_t timeoutSeconds = 10,
@@ -52,7 +53,7 @@ struct Fixture {
     std::unique_ptr<Client> client(const ConnectToken& t, ClientConfig config = {}) const {
         config.token = t;
         config.bind = Address::loopback(0);
-        return std::move(*Client::create(std::move(config)));
+        return tickwire::test::made(Client::create(std::move(config)));
     }
 
     /// Services the server once (1 ms wait) and collects its events.

@@ -1,3 +1,4 @@
+#include "../../support/made.hpp"
 #include "arena_game.hpp"
 
 #include <doctest/doctest.h>
@@ -19,7 +20,7 @@ using In = PlayerInput<Input>;
 /// An authoritative server loop: simulate a tick, then record its hit volumes.
 struct Server {
     World world;
-    HitHistory history = *HitHistory::create({.tickRate = kTickRate, .historyTicks = 64, .maxRewindTicks = 30});
+    HitHistory history = tickwire::test::made(HitHistory::create({.tickRate = kTickRate, .historyTicks = 64, .maxRewindTicks = 30}));
     std::uint32_t tick = 1;
 
     void step(std::vector<In> inputs) {

@@ -110,11 +110,15 @@ public:
         if (auto ok = config.validate(); !ok) return fail(ok.failure());
         auto clock = TickClock::create({.tickRate = config.tickRate, .maxCatchUpTicks = config.maxCatchUpTicks});
         auto history = HitHistory::create(config.lagCompensation);
-        if (!clock || !history) return fail(Error::InvalidConfig);
+        auto inputs = InputBuffer<Buffered>::create({config.inputBufferTicks});
+        if (!clock) return fail(clock.failure());
+        if (!history) return fail(history.failure());
+        if (!inputs) return fail(inputs.failure());
         auto server = net::Server::create(config.transport);
         if (!server) return fail(transportFailure(server.failure()));
         return std::unique_ptr<ServerSession>(
-            new ServerSession(std::move(config), std::move(*server), std::move(*clock), std::move(*history)));
+            new ServerSession(std::move(config), std::move(*server), std::move(*clock), std::move(*history),
+                              std::move(*inputs)));
     }
 
     /// Services the network and simulates as many ticks as `nowMicros` (a monotonic clock,
@@ -238,12 +242,14 @@ private:
         std::uint32_t phase = 0;  // which of the ticks between two snapshots is this client's
     };
 
-    ServerSession(ServerSessionConfig config, std::unique_ptr<net::Server> server, TickClock clock, HitHistory history)
+    ServerSession(ServerSessionConfig config, std::unique_ptr<net::Server> server, TickClock clock, HitHistory history,
+                  InputBuffer<Buffered> emptyInputs)
         : config_(std::move(config)),
           codec_(config_.codec),
           server_(std::move(server)),
           clock_(std::move(clock)),
-          history_(std::move(history)) {}
+          history_(std::move(history)),
+          emptyInputs_(std::move(emptyInputs)) {}
 
     void handleNetwork() {
         while (auto ev = server_->poll()) {
@@ -252,8 +258,7 @@ private:
                     ClientState c;
                     c.id = ev->client;
                     c.playerId = ev->playerId;
-                    c.inputs = std::make_unique<InputBuffer<Buffered>>(
-                        *InputBuffer<Buffered>::create({config_.inputBufferTicks}));
+                    c.inputs = std::make_unique<InputBuffer<Buffered>>(emptyInputs_);
                     c.joinedTick = tick_;
                     c.phase = nextPhase_++;
                     // 2 % is left for what else reaches the client: ENet's pings and
@@ -537,6 +542,7 @@ private:
     std::unique_ptr<net::Server> server_;
     TickClock clock_;
     HitHistory history_;
+    InputBuffer<Buffered> emptyInputs_;  // each client's input buffer starts as a copy
     World world_;
     std::uint32_t tick_ = 0;
     std::map<std::uint64_t, ClientState> clients_;
