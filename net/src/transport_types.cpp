@@ -22,6 +22,7 @@ std::string_view describe(DisconnectReason reason) noexcept {
         case DisconnectReason::ProtocolError: return "protocol error";
         case DisconnectReason::TokenExpired: return "connect token expired";
         case DisconnectReason::ReceiveOverflow: return "sent more than the receiver's queue holds";
+        case DisconnectReason::Full: return "the game is full";
     }
     return "unknown";
 }

@@ -132,6 +132,7 @@ public:
         config.snapshotHistory = std::clamp<std::uint32_t>(config.tickRate, 2, 1024);
         config.bytesPerSecondPerClient = 16u << 20;
         config.lagCompensationEnabled = false;
+        config.maxPlayers = 0;  // nothing here to play with: the world is the recording's
         if (auto ok = config.validate(); !ok) return bad(ok.error(), "invalid server configuration: " + ok.detail());
         auto session = Session::create(config);
         if (!session) return bad(session.error(), "cannot serve on " + config.transport.bind.toString() + ": " + session.message());
@@ -197,6 +198,7 @@ public:
     [[nodiscard]] PlayFigures figures() const {
         PlayFigures f = figures_;
         f.spectators = spectators_.size();
+        f.kicked = session_->sessionStats().full;
         return f;
     }
     /// Why the playback failed (empty otherwise).
@@ -224,12 +226,6 @@ private:
     void onEvent(const Session::Event& ev, double nowSeconds) {
         using Type = Session::Event::Type;
         if (ev.type == Type::Joined) {
-            if (ev.entity) {
-                // Nothing here to play with: the world is the recording's.
-                ++figures_.kicked;
-                (void)session_->transport().disconnect(ev.client, tickwire::net::DisconnectReason::Kicked);
-                return;
-            }
             spectators_.push_back(ev.client);
             figures_.spectatorsPeak = std::max(figures_.spectatorsPeak, spectators_.size());
             if (!started_) {

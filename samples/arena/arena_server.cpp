@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
     // Port 0 in a public address stands for the port the server is given.
     const net::Address bind{*bindIp, port};
     config.transport.bind = bind;
+    config.maxPlayers = static_cast<std::uint32_t>(maxPlayers);
     config.transport.maxClients = maxPlayers + spectators;
     config.transport.maxPending = std::max<std::size_t>(256, maxPlayers + spectators);
     config.transport.publicAddresses.push_back(*bindIp == 0 ? net::Address::loopback(port) : bind);
@@ -369,7 +370,6 @@ int main(int argc, char** argv) {
     double lastStatus = started;
     net::HostStats atLastStatus = session.transport().hostStats();
     double lastLoop = started;
-    std::uint64_t kicked = 0;
     arena::ServerFigures figures;
     figures.maxPlayers = maxPlayers;
     std::map<net::ConnectionId, std::uint64_t> snapshotBytesSeen, snapshotsSeen;  // per client, at the last publish
@@ -408,12 +408,6 @@ int main(int argc, char** argv) {
             if (ev->type == Type::Joined) {
                 if (!ev->entity) {
                     ++spectating;
-                } else if (players.size() >= maxPlayers) {
-                    // The transport admits players and spectators alike: a player beyond the
-                    // arena's size is turned away here.
-                    ++kicked;
-                    (void)session.transport().disconnect(ev->client, net::DisconnectReason::Kicked);
-                    continue;
                 } else {
                     players[*ev->entity] = ev->client;
                     playersPeak = std::max(playersPeak, players.size());
@@ -500,7 +494,7 @@ int main(int argc, char** argv) {
             figures.players = players.size();
             figures.spectators = spectating;
             figures.ticks = session.tick();
-            figures.playersKicked = kicked;
+            figures.playersKicked = session.sessionStats().full;
             metrics->publish(figures);
         }
 
@@ -577,7 +571,7 @@ int main(int argc, char** argv) {
         j["tick_ms_p99"] = all.percentile(0.99);
         j["tick_ms_max"] = all.max();
         j["players_peak"] = playersPeak;
-        j["players_kicked"] = kicked;
+        j["players_kicked"] = session.sessionStats().full;
         j["seconds_with_players"] = measured;
         j["server_cpu_pct"] = measured > 0 ? (cpuSeconds() - cpuAtFirstJoin) / measured * 100.0 : 0.0;
         j["udp_bytes_out"] = host.udpBytesOut - atFirstJoin.udpBytesOut;

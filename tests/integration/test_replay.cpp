@@ -230,7 +230,7 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
         player->session().transport().update(1);
     }
     REQUIRE(bot->figures().disconnected);
-    CHECK(*bot->figures().disconnected == net::DisconnectReason::Kicked);
+    CHECK(*bot->figures().disconnected == net::DisconnectReason::Full);
     CHECK(player->figures().kicked == 1);
 
     const std::string path = scratch().file("played.twr");

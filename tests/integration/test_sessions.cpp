@@ -535,6 +535,36 @@ TEST_CASE("game events travel reliably both ways and a spectator owns no entity"
     CHECK(*back == std::vector<std::uint8_t>{9});
 }
 
+TEST_CASE("a player beyond maxPlayers is turned away before anything is spawned; spectators still join") {
+    ServerSessionConfig config;
+    config.maxPlayers = 1;
+    Rig rig(link(10, 0, 0), config);
+    auto& first = rig.addClient(60);
+    REQUIRE(rig.waitJoined());
+    auto& second = rig.addClient(61);
+    ClientSessionConfig spectate;
+    spectate.spectator = true;
+    auto& watcher = rig.addClient(62, {}, spectate);
+    std::size_t joined = 0;
+    rig.run(1.0, [&] {
+        while (auto ev = rig.server->poll()) {
+            if (ev->type == ServerSessionEvent<TestGame>::Type::Joined) {
+                ++joined;
+                CHECK(ev->playerId != 61);  // the game never hears of the one turned away
+            }
+        }
+    });
+    REQUIRE(second.disconnected().has_value());
+    CHECK(*second.disconnected() == net::DisconnectReason::Full);
+    CHECK(rig.server->world().find(61) == nullptr);
+    CHECK(rig.server->sessionStats().full == 1);
+    CHECK(first.connected());
+    CHECK(first.controlled() == EntityId{60});
+    CHECK(watcher.connected());
+    CHECK(watcher.authoritative() != nullptr);
+    CHECK(joined == 2);  // the first player (polled now) and the spectator
+}
+
 TEST_CASE("the relevance hook keeps entities out of sight out of a client's snapshots") {
     ServerSessionConfig config;
     config.transport.bind = net::Address::loopback(0);

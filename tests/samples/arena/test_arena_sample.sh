@@ -54,7 +54,7 @@ grep -q "network: rtt [0-9.]* ms mean, loss [0-9.]* % in, [0-9.]* kbit/s in and 
 
 # A bot beyond --max-players is turned away, and the client says so with its exit code.
 if "$client_bin" --server "127.0.0.1:$port" --key "$work/server.key" --bots 9 --seconds 3 >"$work/full.out" 2>&1; then
-  : # kicked bots had joined first; the summary reports them as disconnected
+  : # a bot turned away (full) is counted as disconnected in the summary
 fi
 grep -q "disconnected" "$work/full.out" || fail "no summary from a client beyond --max-players"
 

@@ -30,6 +30,8 @@
 namespace tickwire::engine {
 
 /// Server session configuration. validate() runs in create().
+inline constexpr std::uint32_t kAnyNumberOfPlayers = 0xFFFFFFFF;
+
 struct ServerSessionConfig {
     net::ServerConfig transport;
     std::uint32_t tickRate = 60;                 ///< 1..1000 Hz
@@ -42,6 +44,10 @@ struct ServerSessionConfig {
     std::uint32_t inputBufferTicks = 64;         ///< 2..4096
     std::uint32_t snapshotHistory = 64;          ///< snapshots kept per client as possible baselines, 2..1024
     std::uint32_t maxCatchUpTicks = 8;           ///< ticks simulated at most per update()
+    /// Players in the game at once; a client that says hello as a player beyond them is
+    /// disconnected (DisconnectReason::Full) before anything is spawned for it. Spectators
+    /// are limited only by the transport's maxClients. 0: spectators only.
+    std::uint32_t maxPlayers = kAnyNumberOfPlayers;
     LagCompensationConfig lagCompensation;
     bool lagCompensationEnabled = true;          ///< false: shots resolve at the current tick
     SnapshotCodecConfig codec;
@@ -83,6 +89,7 @@ struct ServerClientStats {
 struct ServerSessionStats {
     SessionDropStats drops;            ///< every message dropped, by reason
     std::uint64_t refused = 0;         ///< clients refused for disagreeing terms
+    std::uint64_t full = 0;            ///< players turned away by maxPlayers
     std::uint64_t snapshotsUnsent = 0; ///< snapshots the codec or the transport refused (QueueFull...)
 };
 
@@ -251,6 +258,11 @@ private:
           history_(std::move(history)),
           emptyInputs_(std::move(emptyInputs)) {}
 
+    [[nodiscard]] std::size_t playerCount() const noexcept {
+        return static_cast<std::size_t>(
+            std::count_if(clients_.begin(), clients_.end(), [](const auto& c) { return c.second.entity.has_value(); }));
+    }
+
     void handleNetwork() {
         while (auto ev = server_->poll()) {
             switch (ev->type) {
@@ -341,6 +353,11 @@ private:
                                                                               mine.snapshotRate}));
                 server_->flush();
                 (void)server_->disconnect(from, net::DisconnectReason::Kicked);
+                return;
+            }
+            if (!msg->spectator && playerCount() >= config_.maxPlayers) {
+                ++sessionStats_.full;
+                (void)server_->disconnect(from, net::DisconnectReason::Full);
                 return;
             }
             c.hello = true;

@@ -56,8 +56,9 @@ enum class DisconnectReason : std::uint32_t {
     ProtocolError = 8,     ///< the other side broke the protocol (not sent by this version; kept for the wire)
     TokenExpired = 9,      ///< the client's token expired before it could connect
     ReceiveOverflow = 10,  ///< the other side sent more reliable messages than this side's receive budget holds
+    Full = 11,             ///< the game has no room for another player (a spectator may still join)
 };
-inline constexpr DisconnectReason kLastDisconnectReason = DisconnectReason::ReceiveOverflow;
+inline constexpr DisconnectReason kLastDisconnectReason = DisconnectReason::Full;
 /// "server shutting down", "timed out", ...
 [[nodiscard]] std::string_view describe(DisconnectReason reason) noexcept;
 
