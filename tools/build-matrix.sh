@@ -5,6 +5,7 @@
 # change to the build. About ten full builds: half an hour or more on two cores.
 #
 # Usage: tools/build-matrix.sh [BUILDTYPE...]   (default: plain debug debugoptimized release minsize)
+# TICKWIRE_MATRIX_COMPILERS="clang++-16" limits the compilers (default: g++ clang++-16).
 # Builds go to build-matrix/<compiler>-<buildtype>/. Exit status 1 when any build failed.
 set -uo pipefail
 
@@ -13,7 +14,7 @@ cd "$here"
 
 types=("$@")
 [ ${#types[@]} -eq 0 ] && types=(plain debug debugoptimized release minsize)
-compilers=(g++ clang++-16)
+read -r -a compilers <<<"${TICKWIRE_MATRIX_COMPILERS:-g++ clang++-16}"
 
 for cxx in "${compilers[@]}"; do
   command -v "$cxx" >/dev/null || { echo "build-matrix: $cxx is not installed (tools/dev.sh deps)" >&2; exit 1; }
