@@ -18,6 +18,9 @@ build_dir=${TICKWIRE_BUILD_DIR:-build}
 
 packages=(
   meson ninja-build pkg-config cmake g++ clang-16 libclang-rt-16-dev
+  # meson installs into Debian's lib/<multiarch> (where CMake and ld.so look) only when
+  # dpkg-architecture is there; without it, lib64
+  dpkg-dev
   libenet-dev libsodium-dev libcereal-dev doctest-dev libexpected-dev
   libcli11-dev nlohmann-json3-dev
   libcpp-httplib-dev prometheus

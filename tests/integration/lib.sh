@@ -74,6 +74,11 @@ require_programs() {
 spawn() {
   local name=$1
   shift
+  # Emptied here, before the fork: the child's own redirections happen after it, and a
+  # caller reading the logs at once (a port, a ready line) must not see the previous
+  # process's lines under the same name.
+  : >"$work/$name.out"
+  : >"$work/$name.err"
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   spawned_pid=$!
   pids+=("$spawned_pid")
