@@ -23,10 +23,6 @@ std::string_view describe(Error e) noexcept {
     return "unknown error";
 }
 
-Failure<Error> transportFailure(const Failure<net::Error>& f) {
-    std::string detail(net::describe(f.code));
-    if (!f.detail.empty()) detail.append(": ").append(f.detail);
-    return {Error::Transport, std::move(detail)};
-}
+Failure<Error> transportFailure(const Failure<net::Error>& f) { return {Error::Transport, tickwire::describe(f)}; }
 
 }  // namespace tickwire::engine

@@ -22,6 +22,15 @@ struct Failure {
     std::string detail;
 };
 
+/// "description: detail", or the description alone: what a log line or an error message
+/// shows of a failure.
+template <class Code>
+[[nodiscard]] std::string describe(const Failure<Code>& f) {
+    std::string out(describe(f.code));
+    if (!f.detail.empty()) out.append(": ").append(f.detail);
+    return out;
+}
+
 namespace net::detail {
 /// Prints "tickwire: ..." naming the failure to stderr and aborts, in every build type
 /// (defined in tickwire-net, which the engine links too).
@@ -86,12 +95,7 @@ public:
     }
     /// "description: detail", or the description alone: what a log line or an error
     /// message shows. Only valid on a failed Result.
-    [[nodiscard]] std::string message() const {
-        const auto& f = failure();
-        std::string out(describe(f.code));
-        if (!f.detail.empty()) out.append(": ").append(f.detail);
-        return out;
-    }
+    [[nodiscard]] std::string message() const { return tickwire::describe(failure()); }
 
 private:
     void check() const {

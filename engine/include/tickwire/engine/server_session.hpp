@@ -29,9 +29,10 @@
 
 namespace tickwire::engine {
 
-/// Server session configuration. validate() runs in create().
+/// ServerSessionConfig::maxPlayers without a limit of its own (the transport's maxClients).
 inline constexpr std::uint32_t kAnyNumberOfPlayers = 0xFFFFFFFF;
 
+/// Server session configuration. validate() runs in create().
 struct ServerSessionConfig {
     net::ServerConfig transport;
     std::uint32_t tickRate = 60;                 ///< 1..1000 Hz
