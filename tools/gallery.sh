@@ -12,7 +12,7 @@ out=${2:-$here/docs/images}
 token_tool=$build/tools/tickwire-token
 server_bin=$build/samples/arena/arena-server
 client_bin=$build/samples/arena/arena-client
-replay=$build/samples/arena/tickwire-replay
+replay=$build/tools/tickwire-replay
 # shellcheck source=../tests/integration/lib.sh
 source "$here/tests/integration/lib.sh"
 require_programs gallery "$token_tool" "$server_bin" "$client_bin" "$replay"

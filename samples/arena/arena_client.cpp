@@ -190,16 +190,15 @@ int main(int argc, char** argv) {
         }
     }
 
-    std::string why;
     if (serverText.empty() && matchmakerUrl.empty()) return fail(kExitUsage, "give --server HOST:PORT, or --matchmaker URL");
     // With --matchmaker each bot's server comes from its token.
-    auto server = serverText.empty() ? std::optional<net::Address>(net::Address{0, 0})
-                                     : tickwire::cli::parseHostPort("--server", serverText, why);
-    if (!server) return fail(kExitUsage, why);
+    auto server = serverText.empty() ? net::Result<net::Address>(net::Address{0, 0})
+                                     : tickwire::cli::parseHostPort("--server", serverText);
+    if (!server) return fail(kExitUsage, server.detail());
     auto via = server;
     if (!viaText.empty()) {
-        via = tickwire::cli::parseHostPort("--via", viaText, why);
-        if (!via) return fail(kExitUsage, why);
+        via = tickwire::cli::parseHostPort("--via", viaText);
+        if (!via) return fail(kExitUsage, via.detail());
     }
     if (!matchmakerUrl.empty() && !viaText.empty() && bots > 1) {
         return fail(kExitUsage, "--via sends every bot to one address: with --matchmaker use --bots 1");
@@ -228,18 +227,19 @@ int main(int argc, char** argv) {
             if (res->status != 200) {
                 return fail(kExitFailed, "the matchmaker refused to place a player: HTTP " + std::to_string(res->status) + " " + res->body);
             }
-            auto token = matchmaker::parseJoinAnswer(res->body, why);
-            if (!token || token->servers.empty()) return fail(kExitFailed, "the matchmaker's answer is not usable: " + why);
+            auto token = matchmaker::parseJoinAnswer(res->body);
+            if (!token) return fail(kExitFailed, "the matchmaker's answer is not usable: " + token.detail());
+            if (token->servers.empty()) return fail(kExitFailed, "the matchmaker's answer names no server");
             serverOf.push_back(token->servers.front());
             tokens.push_back(*token);
         }
     } else if (!tokenFile.empty()) {
-        auto token = tickwire::cli::loadToken(tokenFile, why);
-        if (!token) return fail(kExitUsage, why);
+        auto token = tickwire::cli::loadToken(tokenFile);
+        if (!token) return fail(kExitUsage, token.detail());
         tokens.push_back(*token);
     } else {
-        const auto key = tickwire::cli::loadKey(keyFile, why);
-        if (!key) return fail(kExitUsage, why);
+        const auto key = tickwire::cli::loadKey(keyFile);
+        if (!key) return fail(kExitUsage, key.detail());
         // Several clients may join one server: random ids keep their players apart.
         if (firstId == 0) firstId = arena::tool::randomPlayerId();
         for (std::size_t i = 0; i < bots; ++i) {
@@ -279,8 +279,9 @@ int main(int argc, char** argv) {
 #if TICKWIRE_ARENA_VIEWER
     std::unique_ptr<arena::view::SdlViewer> window;
     if (view) {
-        window = arena::view::SdlViewer::open(width, height, "tickwire arena", &why);
-        if (!window) return fail(kExitFailed, "cannot open the viewer window: " + why);
+        auto opened = arena::view::SdlViewer::open(width, height, "tickwire arena");
+        if (!opened) return fail(kExitFailed, "cannot open the viewer window: " + opened.detail());
+        window = std::move(*opened);
     }
 #endif
 #if TICKWIRE_ARENA_VIEWER
@@ -339,9 +340,9 @@ int main(int argc, char** argv) {
     const double elapsed = nowSeconds() - started;
     if (!screenshot.empty()) {
         const auto model = viewOf(*fleet[0], nowSeconds(), tickRate, ghost);
-        const bool saved = arena::view::savePicture(
-            screenshot, width, height, [&](cairo_t* cr) { arena::view::drawArena(cr, width, height, model); }, &why);
-        if (!saved) return fail(kExitFailed, "cannot save the screenshot: " + why);
+        const auto saved = arena::view::savePicture(
+            screenshot, width, height, [&](cairo_t* cr) { arena::view::drawArena(cr, width, height, model); });
+        if (!saved) return fail(kExitFailed, "cannot save the screenshot: " + saved.detail());
     }
 
     // The figures before disconnecting: our own goodbye is not a disconnect to report.

@@ -75,8 +75,8 @@ inline std::string renderMetrics(const ServerFigures& f) {
 /// cpp-httplib's thread until the object is destroyed.
 class MetricsEndpoint {
 public:
-    /// Listens on host:port; nothing and `error` set when it cannot bind.
-    static std::unique_ptr<MetricsEndpoint> start(const std::string& host, std::uint16_t port, std::string& error) {
+    /// Listens on host:port. SocketError when it cannot bind.
+    static tickwire::net::Result<std::unique_ptr<MetricsEndpoint>> start(const std::string& host, std::uint16_t port) {
         std::unique_ptr<MetricsEndpoint> m(new MetricsEndpoint);
         m->http_.Get("/metrics", [raw = m.get()](const httplib::Request&, httplib::Response& res) {
             ServerFigures copy;
@@ -91,8 +91,8 @@ public:
         });
         const int bound = port == 0 ? m->http_.bind_to_any_port(host) : (m->http_.bind_to_port(host, port) ? port : -1);
         if (bound <= 0) {
-            error = "cannot listen for metrics on " + host + ":" + std::to_string(port);
-            return nullptr;
+            return tickwire::fail(tickwire::net::Error::SocketError,
+                                  "cannot listen for metrics on " + host + ":" + std::to_string(port));
         }
         m->port_ = static_cast<std::uint16_t>(bound);
         m->thread_ = std::thread([raw = m.get()] { raw->http_.listen_after_bind(); });

@@ -9,10 +9,9 @@
 ///
 ///     arena::ReplayRender render(info.tickRate, firstTick, lastTick);
 ///     for (each decoded chunk) for (i...) render.addFrame(chunk.frames[i], chunk.frameBytes[i]);
-///     std::string why;
-///     bool ok = arena::view::savePicture("match.png", 1200, 1100, [&](cairo_t* cr) {
+///     auto saved = arena::view::savePicture("match.png", 1200, 1100, [&](cairo_t* cr) {
 ///         (void)render.draw(cr, 1200, 1100, "match.twr");
-///     }, &why);
+///     });
 
 #include "arena_game.hpp"
 #include "view/arena_view.hpp"

@@ -6,6 +6,8 @@
 /// slow matchmaker never holds up a tick. The loop hands over figures (set()); the worker
 /// never reads the server. Log lines go back to the loop (takeLog()).
 
+#include <tickwire/net/result.hpp>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -22,18 +24,16 @@ namespace arena {
 
 class MatchmakerReport {
 public:
-    /// Nothing and `error` set when `url` is not an http:// URL httplib can use.
-    static std::unique_ptr<MatchmakerReport> start(const std::string& url, std::string secret, std::string address,
-                                                   std::size_t capacity, std::string& error) {
-        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-            error = "--matchmaker-admin '" + url + "': expected http://HOST:PORT";
-            return nullptr;
-        }
+    /// Starts reporting to `url`. ParseError when it is not an http:// URL httplib can use.
+    static tickwire::net::Result<std::unique_ptr<MatchmakerReport>> start(const std::string& url, std::string secret,
+                                                                          std::string address, std::size_t capacity) {
+        const auto notUrl = [&] {
+            return tickwire::fail(tickwire::net::Error::ParseError,
+                                  "--matchmaker-admin '" + url + "': expected http://HOST:PORT");
+        };
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return notUrl();
         auto client = std::make_unique<httplib::Client>(url);
-        if (!client->is_valid()) {
-            error = "--matchmaker-admin '" + url + "': expected http://HOST:PORT";
-            return nullptr;
-        }
+        if (!client->is_valid()) return notUrl();
         client->set_connection_timeout(0, 500000);
         client->set_read_timeout(1, 0);
         client->set_write_timeout(1, 0);

@@ -230,11 +230,10 @@ int main(int argc, char** argv) {
         return fail(kExitUsage, "--snapshot-rate " + std::to_string(snapshotRate) + " must divide --tick-rate " +
                     std::to_string(tickRate));
     }
-    std::string why;
-    const auto bindIp = tickwire::cli::parseBind(bindText, why);
-    if (!bindIp) return fail(kExitUsage, why);
-    const auto key = tickwire::cli::loadKey(keyFile, why);
-    if (!key) return fail(kExitUsage, why);
+    const auto bindIp = tickwire::cli::parseBind(bindText);
+    if (!bindIp) return fail(kExitUsage, bindIp.detail());
+    const auto key = tickwire::cli::loadKey(keyFile);
+    if (!key) return fail(kExitUsage, key.detail());
     if (port == 0 && !publicTexts.empty()) {
         return fail(kExitUsage, "--public needs a fixed --port: the addresses in players' tokens must name the port");
     }
@@ -285,8 +284,8 @@ int main(int argc, char** argv) {
     config.transport.maxPending = std::max<std::size_t>(256, maxPlayers + spectators);
     config.transport.publicAddresses.push_back(*bindIp == 0 ? net::Address::loopback(port) : bind);
     for (const std::string& text : publicTexts) {
-        auto address = tickwire::cli::parseHostPort("--public", text, why);
-        if (!address) return fail(kExitUsage, why);
+        auto address = tickwire::cli::parseHostPort("--public", text);
+        if (!address) return fail(kExitUsage, address.detail());
         config.transport.publicAddresses.push_back(*address);
     }
     config.transport.log = [&](net::LogLevel level, std::string_view line) {
@@ -321,8 +320,9 @@ int main(int argc, char** argv) {
     if (metricsAddress) {
         auto host = metricsAddress->toString();
         host = host.substr(0, host.rfind(':'));
-        metrics = arena::MetricsEndpoint::start(host, metricsAddress->port, why);
-        if (!metrics) return fail(kExitFailed, why);
+        auto started = arena::MetricsEndpoint::start(host, metricsAddress->port);
+        if (!started) return fail(kExitFailed, started.detail());
+        metrics = std::move(*started);
         logLine("arena-server metrics on http://" + host + ":" + std::to_string(metrics->port()) + "/metrics");
     }
     std::unique_ptr<arena::MatchmakerReport> report;
@@ -336,8 +336,9 @@ int main(int argc, char** argv) {
         // Players reach this server at its first public address: --public, or loopback.
         const std::string reported = publicTexts.empty() ? net::Address::loopback(session.transport().address().port).toString()
                                                          : config.transport.publicAddresses[1].toString();
-        report = arena::MatchmakerReport::start(matchmakerUrl, secret, reported, maxPlayers, why);
-        if (!report) return fail(kExitFailed, why);
+        auto started = arena::MatchmakerReport::start(matchmakerUrl, secret, reported, maxPlayers);
+        if (!started) return fail(kExitFailed, started.detail());
+        report = std::move(*started);
         logLine("arena-server: reporting to the matchmaker at " + matchmakerUrl + " as " + reported);
     }
     std::unique_ptr<arena::AgonesSdk> sdk;

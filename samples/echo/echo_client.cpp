@@ -80,13 +80,12 @@ int main(int argc, char** argv) {
     app.footer(tickwire::cli::kExitStatus);
     if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
 
-    std::string why;
-    auto token = tickwire::cli::loadToken(tokenFile, why);
-    if (!token) return fail(kExitUsage, why);
+    auto token = tickwire::cli::loadToken(tokenFile);
+    if (!token) return fail(kExitUsage, token.detail());
     // A token lists the servers the backend allows, tried in order. Here the user picks
     // one; the server checks its own copy of the list, sealed in the token's private part.
-    auto server = tickwire::cli::parseHostPort("--server", serverText, why);
-    if (!server) return fail(kExitUsage, why);
+    auto server = tickwire::cli::parseHostPort("--server", serverText);
+    if (!server) return fail(kExitUsage, server.detail());
     if (std::find(token->servers.begin(), token->servers.end(), *server) == token->servers.end()) {
         std::string names;
         for (const Address& a : token->servers) names += " " + a.toString();

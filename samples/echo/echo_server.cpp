@@ -61,13 +61,12 @@ int main(int argc, char** argv) {
     using tickwire::cli::kExitFailed;
     using tickwire::cli::kExitUsage;
 
-    std::string why;
-    const auto bindIp = tickwire::cli::parseBind(bindText, why);
-    if (!bindIp) return fail(kExitUsage, why);
+    const auto bindIp = tickwire::cli::parseBind(bindText);
+    if (!bindIp) return fail(kExitUsage, bindIp.detail());
     // The server key is the fleet's secret: whoever holds it can issue tokens for every
     // server that shares it. Key::load wants exactly 32 raw bytes.
-    const auto key = tickwire::cli::loadKey(keyFile, why);
-    if (!key) return fail(kExitUsage, why);
+    const auto key = tickwire::cli::loadKey(keyFile);
+    if (!key) return fail(kExitUsage, key.detail());
 
     ServerConfig config;
     config.key = *key;
@@ -83,8 +82,8 @@ int main(int argc, char** argv) {
     config.bind = bind;
     config.publicAddresses.push_back(*bindIp == 0 ? Address::loopback(port) : bind);
     for (const std::string& text : publicTexts) {
-        auto address = tickwire::cli::parseHostPort("--public", text, why);
-        if (!address) return fail(kExitUsage, why);
+        auto address = tickwire::cli::parseHostPort("--public", text);
+        if (!address) return fail(kExitUsage, address.detail());
         config.publicAddresses.push_back(*address);
     }
     // tickwire never prints by itself. The sink runs only inside our own calls (update(),

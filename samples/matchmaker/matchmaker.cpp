@@ -153,9 +153,8 @@ int main(int argc, char** argv) {
 
     const auto listen = net::Address::parse(listenText);
     if (!listen) return fail(kExitUsage, "--listen '" + listenText + "': expected ADDR:PORT (" + listen.message() + ")");
-    std::string keyError;
-    const auto key = tickwire::cli::loadKey(keyFile, keyError);
-    if (!key) return fail(kExitUsage, keyError);
+    const auto key = tickwire::cli::loadKey(keyFile);
+    if (!key) return fail(kExitUsage, key.detail());
     std::string secret;
     if (!secretFile.empty()) {
         std::ifstream in(secretFile);

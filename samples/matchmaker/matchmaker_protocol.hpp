@@ -84,23 +84,18 @@ inline constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg
     return nlohmann::json{{"server", server}, {"token", base64Encode(token.serialize())}, {"expires_in", expiresIn}}.dump();
 }
 
-/// The token in a join answer; nothing and `error` set when the body is not one.
-[[nodiscard]] inline std::optional<tickwire::net::ConnectToken> parseJoinAnswer(std::string_view body, std::string& error) {
+/// The token in a join answer. Failures: ParseError when the body is not a join answer or
+/// its token not base64, otherwise the token's own (Truncated, Malformed, ...).
+[[nodiscard]] inline tickwire::net::Result<tickwire::net::ConnectToken> parseJoinAnswer(std::string_view body) {
+    using tickwire::net::Error;
     const auto j = nlohmann::json::parse(body, nullptr, false);
     if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) {
-        error = "the answer is not {\"server\": ..., \"token\": ...}";
-        return std::nullopt;
+        return tickwire::fail(Error::ParseError, "the answer is not {\"server\": ..., \"token\": ...}");
     }
     const auto bytes = base64Decode(j["token"].get<std::string>());
-    if (!bytes) {
-        error = "the token is not base64";
-        return std::nullopt;
-    }
+    if (!bytes) return tickwire::fail(Error::ParseError, "the token is not base64");
     auto token = tickwire::net::ConnectToken::parse(*bytes);
-    if (!token) {
-        error = "the token does not parse: " + token.message();
-        return std::nullopt;
-    }
+    if (!token) return tickwire::fail(token.error(), "the token does not parse: " + token.message());
     return *token;
 }
 

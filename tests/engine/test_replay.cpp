@@ -1,3 +1,4 @@
+#include "../support/made.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <tickwire/engine/checksum.hpp>
@@ -136,7 +137,7 @@ TEST_CASE("a closed replay reads back every frame and event, tick for tick, thro
     const auto path = dir.file("match.twr");
     record(path, 200);
     auto r = Reader::open(path, "test-game");
-    REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
+    TICKWIRE_REQUIRE_OK(r);
     CHECK((*r)->info().game == "test-game");
     CHECK((*r)->info().tickRate == 60);
     CHECK((*r)->info().schemaHash == Codec::schemaHash());
@@ -178,7 +179,7 @@ TEST_CASE("truncating a replay at every byte inside its last chunk keeps every c
     for (std::size_t size = lastStart; size <= lastEnd + 5; ++size) {
         writeFile(cut, std::span(whole.data(), size));
         auto r = Reader::open(cut, "test-game");
-        REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
+        TICKWIRE_REQUIRE_OK(r);
         const bool lastComplete = size >= lastEnd;
         CHECK((*r)->chunks().size() == (lastComplete ? 5u : 4u));
         CHECK(checkFrames(**r) == (lastComplete ? 100u : 80u));
@@ -224,7 +225,7 @@ TEST_CASE("flipping any single byte is reported, against the right chunk") {
                 CHECK_FALSE(r.detail().empty());
                 continue;
             }
-            REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
+            TICKWIRE_REQUIRE_OK(r);
             const auto& v = (*r)->verification();
             CHECK_FALSE(v.whole);
             if (at >= indexStart) {
@@ -317,7 +318,7 @@ TEST_CASE("a writer killed with SIGKILL leaves a file whose complete chunks all 
     waitpid(child, &status, 0);
     REQUIRE(WIFSIGNALED(status));
     auto r = Reader::open(path, "test-game");
-    REQUIRE_MESSAGE(r, (r ? std::string() : r.message()));
+    TICKWIRE_REQUIRE_OK(r);
     CHECK((*r)->chunks().size() > 10);
     CHECK_FALSE((*r)->verification().indexed);
     const std::size_t frames = checkFrames(**r);

@@ -74,7 +74,7 @@ struct ReadBack {
 
 ReadBack readAll(const std::string& path) {
     auto reader = Reader::open(path, arena::kReplayGame);
-    REQUIRE_MESSAGE(reader, (reader ? std::string() : reader.message()));
+    TICKWIRE_REQUIRE_OK(reader);
     ReadBack out;
     out.verification = (*reader)->verification();
     for (std::size_t i = 0; i < (*reader)->chunks().size(); ++i) {
@@ -210,7 +210,7 @@ TEST_CASE("a spectator's capture holds the server's states at every tick it rece
 TEST_CASE("a recording played back reaches a spectator as recorded, and players are turned away") {
     const MatchRun& run = matchRun();
     auto reader = Reader::open(run.recording, arena::kReplayGame);
-    REQUIRE_MESSAGE(reader, (reader ? std::string() : reader.message()));
+    TICKWIRE_REQUIRE_OK(reader);
     net::ServerConfig transport;
     transport.bind = net::Address::loopback(0);
     transport.key = run.key;
@@ -280,7 +280,7 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
 TEST_CASE("a render shows each player's path in its key colour, beside a key, and saves as a compressed PNG or SVG") {
     const MatchRun& run = matchRun();
     auto reader = Reader::open(run.recording, arena::kReplayGame);
-    REQUIRE_MESSAGE(reader, (reader ? std::string() : reader.message()));
+    TICKWIRE_REQUIRE_OK(reader);
     arena::ReplayRender render((*reader)->info().tickRate, 0, static_cast<std::uint32_t>(run.serverWorlds.size() - 1));
     for (std::size_t i = 0; i < (*reader)->chunks().size(); ++i) {
         auto chunk = (*reader)->readChunk(i);
@@ -342,8 +342,8 @@ TEST_CASE("a render shows each player's path in its key colour, beside a key, an
 
     const std::string png = scratch().file("render.png");
     auto draw = [&](cairo_t* cr) { (void)render.draw(cr, 800, 700, "server.twr"); };
-    std::string why;
-    REQUIRE_MESSAGE(arena::view::savePicture(png, 800, 700, draw, &why), why);
+    const auto savedPng = arena::view::savePicture(png, 800, 700, draw);
+    TICKWIRE_REQUIRE_OK(savedPng);
     cairo_surface_t* back = cairo_image_surface_create_from_png(png.c_str());
     REQUIRE(cairo_surface_status(back) == CAIRO_STATUS_SUCCESS);
     CHECK(cairo_image_surface_get_width(back) == 800);
@@ -352,7 +352,8 @@ TEST_CASE("a render shows each player's path in its key colour, beside a key, an
     CHECK(std::filesystem::file_size(png) < 800u * 700u * 4u / 10u);
 
     const std::string svg = scratch().file("render.svg");
-    REQUIRE_MESSAGE(arena::view::savePicture(svg, 800, 700, draw, &why), why);
+    const auto savedSvg = arena::view::savePicture(svg, 800, 700, draw);
+    TICKWIRE_REQUIRE_OK(savedSvg);
     std::ifstream in(svg);
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     CHECK(text.rfind("<?xml", 0) == 0);

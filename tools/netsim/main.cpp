@@ -73,10 +73,9 @@ int main(int argc, char** argv) {
     using tickwire::cli::kExitFailed;
     using tickwire::cli::kExitUsage;
 
-    std::string why;
-    auto target = tickwire::cli::parseHostPort("--forward", forward, why);
+    auto target = tickwire::cli::parseHostPort("--forward", forward);
     if (!target) {
-        std::cerr << "tickwire-netsim: " << why << '\n';
+        std::cerr << "tickwire-netsim: " << target.detail() << '\n';
         return kExitUsage;
     }
     if (target->ipv4 == 0 || target->port == 0) {

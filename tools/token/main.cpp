@@ -136,10 +136,9 @@ std::string utc(std::uint64_t unixSeconds) {
 }
 
 std::optional<Address> parseServer(const std::string& text) {
-    std::string why;
-    const auto address = tickwire::cli::parseHostPort("--server", text, why);
+    const auto address = tickwire::cli::parseHostPort("--server", text);
     if (!address) {
-        fail(kExitUsage, why);
+        fail(kExitUsage, address.detail());
         return std::nullopt;
     }
     if (address->ipv4 == 0 || address->port == 0) {
@@ -171,9 +170,8 @@ int runKeygen(const KeygenOptions& options) {
 }
 
 int runIssue(const IssueOptions& options) {
-    std::string why;
-    const auto key = tickwire::cli::loadKey(options.keyFile, why);
-    if (!key) return fail(kExitUsage, why);
+    const auto key = tickwire::cli::loadKey(options.keyFile);
+    if (!key) return fail(kExitUsage, key.detail());
     if (auto cannot = tickwire::cli::unwritable(options.out)) {
         return fail(kExitUsage, "--out: cannot write " + inQuotes(options.out) + ": " + *cannot);
     }

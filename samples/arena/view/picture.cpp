@@ -86,20 +86,17 @@ cairo_status_t writeToSink(void* closure, const unsigned char* data, unsigned in
 
 // Writes through `write` (which returns cairo's status) into a temporary file beside
 // `path`, then renames it over `path`.
-bool writeAtomically(const std::string& path, const std::function<cairo_status_t(Sink&)>& write, std::string* error) {
-    const auto fail = [error](std::string why) {
-        if (error) *error = std::move(why);
-        return false;
-    };
-    if (path.empty()) return fail("cannot write a picture: the path is empty");
+Result<void> writeAtomically(const std::string& path, const std::function<cairo_status_t(Sink&)>& write) {
+    using tickwire::fail;
+    if (path.empty()) return fail(ViewError::InvalidSize, "cannot write a picture: the path is empty");
     std::string temp = path + ".tmp-XXXXXX";
     Sink sink;
     sink.fd = ::mkstemp(temp.data());
-    if (sink.fd < 0) return fail("cannot create a temporary file beside " + path + ": " + reason(errno));
-    const auto abandon = [&](std::string why) {
+    if (sink.fd < 0) return fail(ViewError::WriteFailed, "cannot create a temporary file beside " + path + ": " + reason(errno));
+    const auto abandon = [&](std::string why) -> Result<void> {
         if (sink.fd >= 0) ::close(sink.fd);
         ::unlink(temp.c_str());
-        return fail(std::move(why));
+        return fail(ViewError::WriteFailed, std::move(why));
     };
     // mkstemp makes the file private; a picture is meant to be read by others.
     if (::fchmod(sink.fd, 0644) != 0) return abandon("cannot set the permissions of " + temp + ": " + reason(errno));
@@ -113,7 +110,7 @@ bool writeAtomically(const std::string& path, const std::function<cairo_status_t
     if (std::rename(temp.c_str(), path.c_str()) != 0) {
         return abandon("cannot rename " + temp + " to " + path + ": " + reason(errno));
     }
-    return true;
+    return {};
 }
 
 bool validSize(int width, int height) {
@@ -226,32 +223,38 @@ PictureFormat formatFor(std::string_view path) noexcept {
     return svg ? PictureFormat::Svg : PictureFormat::Png;
 }
 
-bool writePng(const Picture& picture, const std::string& path, std::string* error) {
-    if (picture.empty()) {
-        if (error) *error = "cannot write " + path + ": the picture is empty (0 x 0)";
-        return false;
+std::string_view describe(ViewError e) noexcept {
+    switch (e) {
+    case ViewError::InvalidSize: return "invalid size";
+    case ViewError::OutOfMemory: return "out of memory";
+    case ViewError::WriteFailed: return "cannot write the file";
+    case ViewError::NoDisplay: return "no display";
     }
-    return writeAtomically(
-        path, [&](Sink& sink) { return cairo_surface_write_to_png_stream(picture.surface(), writeToSink, &sink); }, error);
+    return "unknown view error";
 }
 
-bool savePicture(const std::string& path, int width, int height, const std::function<void(cairo_t*)>& draw,
-                 std::string* error) {
+Result<void> writePng(const Picture& picture, const std::string& path) {
+    if (picture.empty()) {
+        return tickwire::fail(ViewError::InvalidSize, "cannot write " + path + ": the picture is empty (0 x 0)");
+    }
+    return writeAtomically(
+        path, [&](Sink& sink) { return cairo_surface_write_to_png_stream(picture.surface(), writeToSink, &sink); });
+}
+
+Result<void> savePicture(const std::string& path, int width, int height, const std::function<void(cairo_t*)>& draw) {
     if (!validSize(width, height)) {
-        if (error) {
-            *error = "cannot draw a picture of " + std::to_string(width) + " x " + std::to_string(height) +
-                     " pixels: each side must be 1.." + std::to_string(kMaxPictureSide);
-        }
-        return false;
+        return tickwire::fail(ViewError::InvalidSize, "cannot draw a picture of " + std::to_string(width) + " x " +
+                                                          std::to_string(height) + " pixels: each side must be 1.." +
+                                                          std::to_string(kMaxPictureSide));
     }
     if (formatFor(path) == PictureFormat::Png) {
         auto picture = Picture::create(width, height);
         if (!picture) {
-            if (error) *error = "cannot allocate a picture of " + std::to_string(width) + " x " + std::to_string(height);
-            return false;
+            return tickwire::fail(ViewError::OutOfMemory,
+                                  "cannot allocate a picture of " + std::to_string(width) + " x " + std::to_string(height));
         }
         picture->draw(draw);
-        return writePng(*picture, path, error);
+        return writePng(*picture, path);
     }
     return writeAtomically(
         path,
@@ -265,8 +268,7 @@ bool savePicture(const std::string& path, int width, int height, const std::func
             const cairo_status_t status = cairo_surface_status(surface);
             cairo_surface_destroy(surface);
             return status;
-        },
-        error);
+        });
 }
 
 }  // namespace arena::view

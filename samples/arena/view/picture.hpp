@@ -9,11 +9,12 @@
 /// space, pixels with the origin at the top-left corner and y growing downward. They never
 /// leave a state change behind (each saves and restores the context).
 ///
-///     std::string why;
-///     bool ok = arena::view::savePicture("frame.png", 800, 600, [&](cairo_t* cr) {
+///     auto saved = arena::view::savePicture("frame.png", 800, 600, [&](cairo_t* cr) {
 ///         arena::view::drawArena(cr, 800, 600, model);
-///     }, &why);
-///     if (!ok) std::fprintf(stderr, "%s\n", why.c_str());
+///     });
+///     if (!saved) std::fprintf(stderr, "%s\n", saved.detail().c_str());
+
+#include <tickwire/result.hpp>
 
 #include <cairo.h>
 
@@ -24,6 +25,22 @@
 #include <string_view>
 
 namespace arena::view {
+
+/// Why a picture could not be made, written or shown. A failure's detail is one line of
+/// English naming what failed and the system's (or SDL's) reason.
+enum class ViewError {
+    InvalidSize,  ///< a side outside 1..kMaxPictureSide, an empty picture or an empty path
+    OutOfMemory,  ///< the pixels could not be allocated
+    WriteFailed,  ///< the file could not be created, written or renamed into place
+    NoDisplay,    ///< SDL could not start its video, open the window or make a renderer
+};
+
+/// A short English description of a ViewError.
+[[nodiscard]] std::string_view describe(ViewError e) noexcept;
+
+/// What the view's fallible calls return (tickwire/result.hpp).
+template <class T>
+using Result = tickwire::Result<T, ViewError>;
 
 /// A colour: 8 bits per channel, straight (not premultiplied) alpha, 255 = opaque.
 struct Rgba {
@@ -116,13 +133,12 @@ enum class PictureFormat {
 
 /// Draws a `width` × `height` picture with `draw` and writes it to `path` in
 /// formatFor(path). The file is written beside `path` under a temporary name and renamed
-/// over it, so a reader never sees half a file. False on failure, with `error` (when given)
-/// set to one line of English saying what failed and why; no temporary file is left then.
-[[nodiscard]] bool savePicture(const std::string& path, int width, int height,
-                               const std::function<void(cairo_t*)>& draw, std::string* error = nullptr);
+/// over it, so a reader never sees half a file; on failure no temporary file is left.
+[[nodiscard]] Result<void> savePicture(const std::string& path, int width, int height,
+                                       const std::function<void(cairo_t*)>& draw);
 
-/// Writes `picture` to `path` as a PNG, the same way (temporary file, rename). False on
-/// failure (an empty picture included), with `error` set as savePicture does.
-[[nodiscard]] bool writePng(const Picture& picture, const std::string& path, std::string* error = nullptr);
+/// Writes `picture` to `path` as a PNG, the same way (temporary file, rename). An empty
+/// picture is InvalidSize.
+[[nodiscard]] Result<void> writePng(const Picture& picture, const std::string& path);
 
 }  // namespace arena::view

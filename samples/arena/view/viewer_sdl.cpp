@@ -79,14 +79,12 @@ SdlViewer::SdlViewer(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl
 
 SdlViewer::~SdlViewer() = default;
 
-std::unique_ptr<SdlViewer> SdlViewer::open(int width, int height, const std::string& title, std::string* error) {
-    const auto fail = [error](std::string why) -> std::unique_ptr<SdlViewer> {
-        if (error) *error = std::move(why);
-        return nullptr;
-    };
+Result<std::unique_ptr<SdlViewer>> SdlViewer::open(int width, int height, const std::string& title) {
+    const auto fail = [](std::string why) { return tickwire::fail(ViewError::NoDisplay, std::move(why)); };
     if (width < 1 || height < 1 || width > kMaxPictureSide || height > kMaxPictureSide) {
-        return fail("cannot open a viewer of " + std::to_string(width) + " x " + std::to_string(height) +
-                    " pixels: each side must be 1.." + std::to_string(kMaxPictureSide));
+        return tickwire::fail(ViewError::InvalidSize, "cannot open a viewer of " + std::to_string(width) + " x " +
+                                                          std::to_string(height) + " pixels: each side must be 1.." +
+                                                          std::to_string(kMaxPictureSide));
     }
     SDL_SetMainReady();
     auto impl = std::make_unique<Impl>();

@@ -35,11 +35,9 @@ namespace arena::view {
 class SdlViewer {
 public:
     /// Opens a window of `width` × `height` pixels (each 1..kMaxPictureSide) titled `title`.
-    /// nullptr on failure, with `error` (when given) set to a one-line English description
-    /// (invalid size, SDL video could not start, no window, no renderer) including SDL's own
-    /// message.
-    [[nodiscard]] static std::unique_ptr<SdlViewer> open(int width, int height, const std::string& title,
-                                                         std::string* error = nullptr);
+    /// Failures: InvalidSize, or NoDisplay when SDL's video, the window or a renderer
+    /// cannot be had (the detail says which, with SDL's own message).
+    [[nodiscard]] static Result<std::unique_ptr<SdlViewer>> open(int width, int height, const std::string& title);
     /// Destroys the texture, renderer and window, and releases SDL's video subsystem.
     ~SdlViewer();
     SdlViewer(const SdlViewer&) = delete;

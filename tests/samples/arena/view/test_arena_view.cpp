@@ -3,6 +3,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include "../../../support/made.hpp"
 #include "../../../support/temp_dir.hpp"
 #include "arena_game.hpp"
 #include "view/arena_view.hpp"
@@ -223,9 +224,8 @@ TEST_CASE("a screenshot is a compressed PNG that cairo reads back at its size, t
     tickwire::test::TempDir dir;
     const std::string path = dir.file("shot.png");
     const ViewModel model = match();
-    std::string why;
-    REQUIRE_MESSAGE(savePicture(path, 1024, 768, [&](cairo_t* cr) { drawArena(cr, 1024, 768, model); }, &why), why);
-    CHECK(why.empty());
+    const auto saved = savePicture(path, 1024, 768, [&](cairo_t* cr) { drawArena(cr, 1024, 768, model); });
+    TICKWIRE_REQUIRE_OK(saved);
 
     const auto size = std::filesystem::file_size(path);
     CHECK(size > 1000u);
@@ -246,7 +246,7 @@ TEST_CASE("a screenshot is a compressed PNG that cairo reads back at its size, t
     CHECK(near(at(*copy, 30.0, 20.0), kRemoteColour));
 
     // Saved again over the old file, and no temporary file is left beside it.
-    REQUIRE(savePicture(path, 1024, 768, [&](cairo_t* cr) { drawArena(cr, 1024, 768, model); }, &why));
+    REQUIRE(savePicture(path, 1024, 768, [&](cairo_t* cr) { drawArena(cr, 1024, 768, model); }));
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.file(""))) ++files;
     CHECK(files == 1u);
@@ -259,8 +259,8 @@ TEST_CASE("a file name ending in .svg gets an SVG document of the same picture")
     CHECK(formatFor("shot.png") == PictureFormat::Png);
     CHECK(formatFor("svg") == PictureFormat::Png);
     const ViewModel model = match();
-    std::string why;
-    REQUIRE_MESSAGE(savePicture(path, 800, 600, [&](cairo_t* cr) { drawArena(cr, 800, 600, model); }, &why), why);
+    const auto saved = savePicture(path, 800, 600, [&](cairo_t* cr) { drawArena(cr, 800, 600, model); });
+    TICKWIRE_REQUIRE_OK(saved);
     const std::string svg = readFile(path);
     CHECK(svg.rfind("<?xml", 0) == 0);
     CHECK(svg.find("<svg") != std::string::npos);
@@ -271,20 +271,26 @@ TEST_CASE("a file name ending in .svg gets an SVG document of the same picture")
 TEST_CASE("saving a picture says why it cannot and leaves nothing behind") {
     tickwire::test::TempDir dir;
     const auto nothing = [](cairo_t*) {};
-    std::string why;
     const std::string missing = dir.file("no-such-dir") + "/frame.png";
-    CHECK_FALSE(savePicture(missing, 40, 30, nothing, &why));
-    CHECK(why.find(missing) != std::string::npos);
-    CHECK(why.find("No such file") != std::string::npos);
+    const auto noDir = savePicture(missing, 40, 30, nothing);
+    REQUIRE_FALSE(noDir);
+    CHECK(noDir.error() == ViewError::WriteFailed);
+    CHECK(noDir.detail().find(missing) != std::string::npos);
+    CHECK(noDir.detail().find("No such file") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(missing));
-    CHECK_FALSE(savePicture(dir.file("svg") + "/x.svg", 40, 30, nothing, &why));
-    CHECK(why.find("No such file") != std::string::npos);
+    const auto noSvgDir = savePicture(dir.file("svg") + "/x.svg", 40, 30, nothing);
+    REQUIRE_FALSE(noSvgDir);
+    CHECK(noSvgDir.detail().find("No such file") != std::string::npos);
 
-    CHECK_FALSE(savePicture(dir.file("big.png"), 9000, 30, nothing, &why));
-    CHECK(why.find("9000 x 30") != std::string::npos);
-    CHECK_FALSE(writePng(Picture{}, dir.file("empty.png"), &why));
-    CHECK(why.find("empty") != std::string::npos);
-    CHECK_FALSE(savePicture("", 40, 30, nothing, nullptr));
+    const auto big = savePicture(dir.file("big.png"), 9000, 30, nothing);
+    REQUIRE_FALSE(big);
+    CHECK(big.error() == ViewError::InvalidSize);
+    CHECK(big.detail().find("9000 x 30") != std::string::npos);
+    const auto empty = writePng(Picture{}, dir.file("empty.png"));
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error() == ViewError::InvalidSize);
+    CHECK(empty.detail().find("empty") != std::string::npos);
+    CHECK_FALSE(savePicture("", 40, 30, nothing));
 }
 
 TEST_CASE("text that is not UTF-8 is drawn with question marks instead of stopping the drawing") {

@@ -2,6 +2,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include "../../../support/made.hpp"
 #include "../../../support/temp_dir.hpp"
 #include "arena_game.hpp"
 #include "view/arena_view.hpp"
@@ -26,17 +27,15 @@ namespace {
 
 // Opens a viewer on SDL's dummy driver, or on its offscreen one where dummy cannot render.
 std::unique_ptr<SdlViewer> openHeadless(int width, int height) {
-    std::string why;
-    auto viewer = SdlViewer::open(width, height, "arena test", &why);
+    auto viewer = SdlViewer::open(width, height, "arena test");
     if (!viewer) {
         MESSAGE("SDL_VIDEODRIVER=" << (std::getenv("SDL_VIDEODRIVER") ? std::getenv("SDL_VIDEODRIVER") : "(unset)")
-                                   << " failed (" << why << "), trying offscreen");
+                                   << " failed (" << viewer.detail() << "), trying offscreen");
         ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
-        viewer = SdlViewer::open(width, height, "arena test", &why);
+        viewer = SdlViewer::open(width, height, "arena test");
     }
-    INFO(why);
-    REQUIRE(viewer != nullptr);
-    return viewer;
+    TICKWIRE_REQUIRE_OK(viewer);
+    return std::move(*viewer);
 }
 
 bool sameRgb(Rgba a, Rgba b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
@@ -102,8 +101,8 @@ TEST_CASE("a headless viewer presents an arena frame and reads back the same pla
 
     tickwire::test::TempDir dir;
     const std::string path = dir.file("viewer.png");
-    std::string why;
-    REQUIRE(writePng(shown, path, &why));
+    const auto written = writePng(shown, path);
+    TICKWIRE_REQUIRE_OK(written);
     std::ifstream in(path, std::ios::binary);
     const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     REQUIRE(bytes.size() > 8u);
@@ -156,8 +155,9 @@ TEST_CASE("G toggles the ghost and Escape closes the viewer") {
 }
 
 TEST_CASE("a viewer of an impossible size is refused with a reason") {
-    std::string why;
-    CHECK(SdlViewer::open(0, 480, "arena test", &why) == nullptr);
-    CHECK(why.find("0 x 480") != std::string::npos);
-    CHECK(SdlViewer::open(640, 9000, "arena test", nullptr) == nullptr);
+    const auto zero = SdlViewer::open(0, 480, "arena test");
+    REQUIRE_FALSE(zero);
+    CHECK(zero.error() == ViewError::InvalidSize);
+    CHECK(zero.detail().find("0 x 480") != std::string::npos);
+    CHECK_FALSE(SdlViewer::open(640, 9000, "arena test"));
 }
