@@ -6,7 +6,11 @@
 //
 // Method and figures: docs/BENCHMARKS.md, "Arena".
 
-#include "transport.hpp"
+#include "arena.hpp"
+#include "bench.hpp"
+
+#include <temp_dir.hpp>
+#include <tool_cli.hpp>
 
 #include <tickwire/net/key.hpp>
 
@@ -250,33 +254,6 @@ private:
     std::deque<Process> processes_;  // a deque: start() hands out pointers that stay valid
 };
 
-/// The temporary directory of one run: the key and the programs' output. Removed at the
-/// end unless a failure or --keep asks to leave it for reading.
-class TempDir {
-public:
-    explicit TempDir(std::string path) : path_(std::move(path)) {}
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        if (!keep_) fs::remove_all(path_, ignored);
-    }
-    [[nodiscard]] const std::string& path() const { return path_; }
-    [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
-    void keep() { keep_ = true; }
-
-private:
-    std::string path_;
-    bool keep_ = false;
-};
-
-std::optional<std::string> makeTempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/tickwire-bench-arena-XXXXXX";
-    if (!mkdtemp(pattern.data())) return std::nullopt;
-    return pattern;
-}
-
 /// The port in arena-server's "listening on ADDR:PORT" line, once the whole line is in `log`
 /// (stderr is written piece by piece: half a line may hold half a port); nullopt before.
 std::optional<std::uint16_t> listeningPort(const std::string& log) {
@@ -358,7 +335,7 @@ double sumOver(const std::vector<nlohmann::json>& clients, const char* key, cons
 
 int runArena(const ArenaOptions& o) {
     const MachineInfo machine = machineInfo();
-    std::optional<TempDir> dir;
+    std::optional<tool::TempDir> dir;
     auto sayWhereOutputIs = [&] {
         std::cerr << "tickwire-bench arena: the key and every process's output are in " << dir->path() << '\n';
     };
@@ -395,9 +372,10 @@ int runArena(const ArenaOptions& o) {
         }
     }
 
-    const auto made = makeTempDir();
-    if (!made) return fail(std::string("cannot make a temporary directory: ") + std::strerror(errno));
-    dir.emplace(*made);
+    // The key and every program's output; left for reading after a failure or with --keep.
+    auto made = tool::TempDir::create("tickwire-bench-arena");
+    if (!made) return fail(made.detail());
+    dir.emplace(std::move(*made));
     if (o.keep) dir->keep();
     const std::string keyFile = dir->file("server.key");
     if (!net::Key::generate().save(keyFile)) return fail("cannot write the server key " + keyFile);

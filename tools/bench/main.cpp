@@ -2,6 +2,9 @@
 // a human-readable report, or with --json also one JSON object as the last stdout line.
 // Figures and how to reproduce them: docs/BENCHMARKS.md.
 
+#include "arena.hpp"
+#include "bench.hpp"
+#include "snapshot.hpp"
 #include "transport.hpp"
 
 #include <CLI/CLI.hpp>

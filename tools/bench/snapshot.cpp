@@ -7,7 +7,10 @@
 #include "cubes.hpp"
 #include "scenes.hpp"
 #include "transforms.hpp"
-#include "transport.hpp"
+#include "bench.hpp"
+#include "snapshot.hpp"
+
+#include <tool_cli.hpp>
 
 #include <tickwire/engine/quantize.hpp>
 #include <tickwire/engine/snapshot.hpp>

@@ -14,6 +14,7 @@
 // Method and figures: docs/BENCHMARKS.md, "Transport".
 
 #include "transport.hpp"
+#include "bench.hpp"
 
 #include "connection.hpp"
 #include "host.hpp"
@@ -22,6 +23,7 @@
 
 #include <enet/enet.h>
 #include <nlohmann/json.hpp>
+#include <tool_cli.hpp>
 #include <unistd.h>
 
 #include <algorithm>

@@ -1,24 +1,13 @@
 #pragma once
-// tickwire-bench: the pieces main.cpp wires into its command line. Each benchmark adds
-// one subcommand; the machine description is shared so every report names its host.
+// tickwire-bench transport: tickwire's transport against raw ENet, on loopback.
 
 #include <CLI/CLI.hpp>
-#include <tool_cli.hpp>
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
 namespace tickwire::bench {
-
-/// What a report says about the machine it ran on (Linux /proc; "unknown" elsewhere).
-struct MachineInfo {
-    unsigned cpus = 0;       ///< online logical CPUs
-    std::string cpuModel;    ///< first "model name" of /proc/cpuinfo
-    std::string loadAverage; ///< first three fields of /proc/loadavg when the run started
-};
-/// Defined in main.cpp; read once per run.
-[[nodiscard]] MachineInfo machineInfo();
 
 /// Options of `tickwire-bench transport`.
 struct TransportOptions {
@@ -32,15 +21,6 @@ struct TransportOptions {
     bool quick = false;             ///< CI smoke run: short cases, same output shape
     bool json = false;              ///< one JSON object as the last stdout line
 };
-
-/// Registers the `arena` subcommand (arena.cpp): arena-server under N bots of arena-client,
-/// run as child processes on this machine. Its exit status lands in exitCode: 0 when the
-/// run completed (figures reported, never asserted), 1 when a process failed or a bot
-/// never joined.
-void addArenaCommand(CLI::App& app, int& exitCode);
-
-/// Registers the `snapshot` subcommand (snapshot.cpp): the codec on 901-cube recordings.
-void addSnapshotCommand(CLI::App& app, int& exitCode);
 
 /// Registers the `transport` subcommand. When it runs, its exit status lands in exitCode:
 /// 0 when every case ran (targets met or not), 1 when a side failed to connect or a
