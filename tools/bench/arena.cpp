@@ -192,10 +192,10 @@ public:
     }
 
     /// Starts `program` with `args`, stdin from /dev/null, stdout and stderr to
-    /// `stem`.out and `stem`.err, pinned to `cpus` when given. Null with `error` set on
-    /// failure.
-    Process* start(const std::string& name, const std::string& stem, const std::string& program,
-                   const std::vector<std::string>& args, const std::optional<cpu_set_t>& cpus, std::string& error) {
+    /// `stem`.out and `stem`.err, pinned to `cpus` when given. IoError when the output
+    /// files cannot be opened or the process cannot be forked.
+    net::Result<Process*> start(const std::string& name, const std::string& stem, const std::string& program,
+                                const std::vector<std::string>& args, const std::optional<cpu_set_t>& cpus) {
         Process process;
         process.name = name;
         process.outPath = stem + ".out";
@@ -214,16 +214,16 @@ public:
             }
         };
         if (in < 0 || out < 0 || err < 0) {
-            error = "cannot open output files for " + process.name + ": " + std::strerror(errno);
+            const std::string why = std::strerror(errno);
             closeAll();
-            return nullptr;
+            return net::fail(net::Error::IoError, "cannot open output files for " + process.name + ": " + why);
         }
         const pid_t parent = getpid();
         const pid_t pid = fork();
         if (pid < 0) {
-            error = "cannot start " + process.name + ": fork: " + std::strerror(errno);
+            const std::string why = std::strerror(errno);
             closeAll();
-            return nullptr;
+            return net::fail(net::Error::IoError, "cannot start " + process.name + ": fork: " + why);
         }
         if (pid == 0) {
             // Only async-signal-safe calls between fork and exec.
@@ -300,27 +300,22 @@ std::string cpuList(const std::vector<int>& cpus) {
 }
 
 /// The last non-empty line of a process's stdout as a JSON object holding a number at
-/// every one of `keys`; none with `error` naming the file and what is wrong.
-std::optional<nlohmann::json> readSummary(const Process& p, std::initializer_list<const char*> keys,
-                                          std::string& error) {
+/// every one of `keys`. ParseError, naming the file and what is wrong, otherwise.
+net::Result<nlohmann::json> readSummary(const Process& p, std::initializer_list<const char*> keys) {
+    const auto wrong = [&](const std::string& what) { return net::fail(net::Error::ParseError, p.report(what)); };
     const std::string text = readFile(p.outPath);
     const std::size_t end = text.find_last_not_of(" \r\n\t");
-    if (end == std::string::npos) {
-        error = p.report("printed no JSON summary to " + p.outPath);
-        return std::nullopt;
-    }
+    if (end == std::string::npos) return wrong("printed no JSON summary to " + p.outPath);
     const std::size_t newline = text.rfind('\n', end);
     const std::size_t begin = newline == std::string::npos ? 0 : newline + 1;
     const std::string line = text.substr(begin, end + 1 - begin);
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-        error = p.report("did not end " + p.outPath + " with a JSON object (last line: '" + line.substr(0, 200) + "')");
-        return std::nullopt;
+        return wrong("did not end " + p.outPath + " with a JSON object (last line: '" + line.substr(0, 200) + "')");
     }
     for (const char* key : keys) {
         if (!j.contains(key) || !j[key].is_number()) {
-            error = p.report("summary in " + p.outPath + " has no number '" + key + "'");
-            return std::nullopt;
+            return wrong("summary in " + p.outPath + " has no number '" + key + "'");
         }
     }
     return j;
@@ -402,16 +397,16 @@ int runArena(const ArenaOptions& o) {
 
     StopSignals stopSignals;
     Children children;
-    std::string error;
     auto waitAMoment = [] { std::this_thread::sleep_for(kPoll); };
 
     // Port 0: the server binds a port of the system's choosing and names it, so no other
     // program can take it between a probe and the bind.
-    Process* serverProcess = children.start("arena-server", dir->file("server"), server,
-                                            {"--port", "0", "--key", keyFile, "--max-players", std::to_string(o.bots),
-                                             "--seconds", text(serverSeconds), "--json"},
-                                            serverCpuSet, error);
-    if (!serverProcess) return fail(error);
+    const auto startedServer = children.start("arena-server", dir->file("server"), server,
+                                              {"--port", "0", "--key", keyFile, "--max-players",
+                                               std::to_string(o.bots), "--seconds", text(serverSeconds), "--json"},
+                                              serverCpuSet);
+    if (!startedServer) return fail(startedServer.detail());
+    Process* serverProcess = *startedServer;
     std::optional<std::uint16_t> listening;
     const auto listenDeadline = Clock::now() + kListenTimeout;
     while (serverProcess->running() && Clock::now() < listenDeadline && interrupted == 0) {
@@ -432,14 +427,14 @@ int runArena(const ArenaOptions& o) {
     std::vector<Process*> clientProcesses;
     for (unsigned i = 0; i < clients; ++i) {
         const unsigned bots = o.bots / clients + (i < o.bots % clients ? 1 : 0);
-        Process* p = children.start(
+        const auto started = children.start(
             "arena-client " + std::to_string(i), dir->file("client-" + std::to_string(i)), client,
             {"--server", "127.0.0.1:" + std::to_string(port), "--key", keyFile, "--bots", std::to_string(bots),
              "--seconds", text(clientSeconds), "--first-id", std::to_string(1 + i * kIdsPerClient), "--fps",
              std::to_string(kBotFps), "--json"},
-            botCpuSet, error);
-        if (!p) return fail(error);
-        clientProcesses.push_back(p);
+            botCpuSet);
+        if (!started) return fail(started.detail());
+        clientProcesses.push_back(*started);
     }
     const auto clientsStarted = Clock::now();
 
@@ -460,7 +455,7 @@ int runArena(const ArenaOptions& o) {
             }
             // A client with a summary reports its own failures (bots that never joined);
             // one without has failed to run at all, and nothing is gained by waiting.
-            if (!p->succeeded() && !readSummary(*p, {}, error)) return fail(p->report(describeStatus(*p->status)));
+            if (!p->succeeded() && !readSummary(*p, {})) return fail(p->report(describeStatus(*p->status)));
         }
         if (anyRunning && !serverProcess->running()) {
             return fail(
@@ -495,17 +490,15 @@ int runArena(const ArenaOptions& o) {
     const auto s = readSummary(*serverProcess,
                                {"ticks", "dropped_ticks", "tick_ms_p50", "tick_ms_p99", "tick_ms_max", "players_peak",
                                 "seconds_with_players", "server_cpu_pct", "udp_bytes_out", "udp_bytes_in",
-                                "bytes_per_s_per_client", "rss_kib_idle", "rss_kib_peak"},
-                               error);
-    if (!s) return fail(error);
+                                "bytes_per_s_per_client", "rss_kib_idle", "rss_kib_peak"});
+    if (!s) return fail(s.detail());
     std::vector<nlohmann::json> c;
     for (Process* p : clientProcesses) {
         auto summary = readSummary(*p,
                                    {"bots", "connected", "disconnects", "never_joined", "hits", "kills",
                                     "interp_frames", "interp_stall_pct", "rtt_ms_mean", "kbps_in_per_bot",
-                                    "kbps_out_per_bot"},
-                                   error);
-        if (!summary) return fail(error);
+                                    "kbps_out_per_bot"});
+        if (!summary) return fail(summary.detail());
         c.push_back(std::move(*summary));
     }
 

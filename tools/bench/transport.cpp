@@ -158,7 +158,7 @@ private:
 
 class TickwirePair final : public Pair {
 public:
-    static std::unique_ptr<Pair> connect(std::size_t windowBytes, std::string& why) {
+    static net::Result<std::unique_ptr<Pair>> connect(std::size_t windowBytes) {
         auto pair = std::unique_ptr<TickwirePair>(new TickwirePair());
         ChannelLimits limits;
         limits.maxQueuedBytes = windowBytes;
@@ -171,8 +171,7 @@ public:
         sc.limits = limits;
         auto server = Server::create(sc);
         if (!server) {
-            why = "tickwire server: cannot create the host on 127.0.0.1";
-            return nullptr;
+            return fail(Error::HostCreateFailed, "tickwire server: cannot create the host on 127.0.0.1");
         }
         pair->server_ = std::move(*server);
 
@@ -183,8 +182,7 @@ public:
         tp.expiresInSeconds = 60;
         auto token = issueToken(sc.key, tp, unixNow());
         if (!token) {
-            why = "tickwire: cannot issue a connect token";
-            return nullptr;
+            return fail(Error::InvalidArgument, "tickwire: cannot issue a connect token");
         }
         ClientConfig cc;
         cc.token = *token;
@@ -192,13 +190,11 @@ public:
         cc.limits = limits;
         auto client = Client::create(cc);
         if (!client) {
-            why = "tickwire client: cannot create the host on 127.0.0.1";
-            return nullptr;
+            return fail(Error::HostCreateFailed, "tickwire client: cannot create the host on 127.0.0.1");
         }
         pair->client_ = std::move(*client);
         if (!pair->client_->connect()) {
-            why = "tickwire client: connect() refused";
-            return nullptr;
+            return fail(Error::NotConnected, "tickwire client: connect() refused");
         }
 
         bool serverSaw = false;
@@ -207,9 +203,8 @@ public:
             pair->client_->update(1);
             while (auto ev = pair->client_->poll()) {
                 if (ev->type == Event::Type::Disconnected) {
-                    why = "tickwire client: disconnected during the handshake (" +
-                          std::string(describe(ev->reason)) + ")";
-                    return nullptr;
+                    return fail(Error::NotConnected, "tickwire client: disconnected during the handshake (" +
+                                                         std::string(describe(ev->reason)) + ")");
                 }
             }
             pair->server_->update(1);
@@ -218,11 +213,11 @@ public:
             }
         }
         if (!serverSaw || !pair->client_->connected()) {
-            why = "tickwire: the client did not connect to " + pair->server_->address().toString() + " within " +
-                  std::to_string(kConnectTimeoutMs) + " ms";
-            return nullptr;
+            return fail(Error::NotConnected, "tickwire: the client did not connect to " +
+                                                 pair->server_->address().toString() + " within " +
+                                                 std::to_string(kConnectTimeoutMs) + " ms");
         }
-        return pair;
+        return std::unique_ptr<Pair>(std::move(pair));
     }
 
     bool send(Channel channel, std::span<const std::uint8_t> msg) override {
@@ -269,10 +264,9 @@ private:
 /// (no bandwidth limits), one ENet packet per message, nothing sealed.
 class EnetPair final : public Pair {
 public:
-    static std::unique_ptr<Pair> connect(std::size_t windowBytes, std::string& why) {
+    static net::Result<std::unique_ptr<Pair>> connect(std::size_t windowBytes) {
         if (!detail::ensureLibraries()) {
-            why = "enet_initialize() failed";
-            return nullptr;
+            return fail(Error::HostCreateFailed, "enet_initialize() failed");
         }
         auto pair = std::unique_ptr<EnetPair>(new EnetPair());
         pair->windowBytes_ = windowBytes;
@@ -280,23 +274,21 @@ public:
         pair->server_.reset(enet_host_create(&bind, 1, kChannelCount, 0, 0));
         pair->client_.reset(enet_host_create(&bind, 1, kChannelCount, 0, 0));
         if (!pair->server_ || !pair->client_) {
-            why = "raw ENet: enet_host_create() failed on 127.0.0.1";
-            return nullptr;
+            return fail(Error::HostCreateFailed, "raw ENet: enet_host_create() failed on 127.0.0.1");
         }
         const ENetAddress to = pair->server_->address;
         pair->peer_ = enet_host_connect(pair->client_.get(), &to, kChannelCount, 0);
         if (pair->peer_ == nullptr) {
-            why = "raw ENet: enet_host_connect() failed";
-            return nullptr;
+            return fail(Error::NotConnected, "raw ENet: enet_host_connect() failed");
         }
         const auto deadline = Clock::now() + std::chrono::milliseconds(kConnectTimeoutMs);
         while (Clock::now() < deadline && !(pair->clientUp_ && pair->serverUp_)) pair->pump(1);
         if (!pair->clientUp_ || !pair->serverUp_) {
-            why = "raw ENet: the client did not connect to " + detail::fromEnet(to).toString() + " within " +
-                  std::to_string(kConnectTimeoutMs) + " ms";
-            return nullptr;
+            return fail(Error::NotConnected, "raw ENet: the client did not connect to " +
+                                                 detail::fromEnet(to).toString() + " within " +
+                                                 std::to_string(kConnectTimeoutMs) + " ms");
         }
-        return pair;
+        return std::unique_ptr<Pair>(std::move(pair));
     }
 
     ~EnetPair() override {
@@ -387,8 +379,9 @@ private:
     WireCounters wire_;
 };
 
-std::unique_ptr<Pair> connectPair(Impl impl, std::size_t windowBytes, std::string& why) {
-    return impl == Impl::Tickwire ? TickwirePair::connect(windowBytes, why) : EnetPair::connect(windowBytes, why);
+/// Both ends of one case, connected; otherwise the failure names the step that failed.
+net::Result<std::unique_ptr<Pair>> connectPair(Impl impl, std::size_t windowBytes) {
+    return impl == Impl::Tickwire ? TickwirePair::connect(windowBytes) : EnetPair::connect(windowBytes);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -631,11 +624,10 @@ int runTransport(const TransportOptions& options) {
                 const std::string what = caseName("throughput", kChannels[c], kSizes[s], std::nullopt, kImpls[i]);
                 if (!selected(options, what)) continue;
                 progress(what + " ...");
-                std::string why;
-                auto pair = connectPair(kImpls[i], options.windowBytes, why);
-                if (!pair) return failed(what, why);
+                auto pair = connectPair(kImpls[i], options.windowBytes);
+                if (!pair) return failed(what, pair.detail());
                 auto& out = throughput[c][s][i];
-                if (auto err = measureThroughput(*pair, kChannels[c], kSizes[s], warmup, seconds, out)) {
+                if (auto err = measureThroughput(**pair, kChannels[c], kSizes[s], warmup, seconds, out)) {
                     return failed(what, *err);
                 }
             }
@@ -653,10 +645,9 @@ int runTransport(const TransportOptions& options) {
                     progress(what + " ...");
                     // The library's default queue limit: a game sending 100 KiB per tick
                     // sizes it for that; the throughput window is not what is measured here.
-                    std::string why;
-                    auto pair = connectPair(kImpls[i], ChannelLimits{}.maxQueuedBytes, why);
-                    if (!pair) return failed(what, why);
-                    if (auto err = measureWire(*pair, kChannels[c], kSizes[s], kPerTick[k], warmTicks, ticks,
+                    auto pair = connectPair(kImpls[i], ChannelLimits{}.maxQueuedBytes);
+                    if (!pair) return failed(what, pair.detail());
+                    if (auto err = measureWire(**pair, kChannels[c], kSizes[s], kPerTick[k], warmTicks, ticks,
                                                drainTicks, wire[c][s][k][i])) {
                         return failed(what, *err);
                     }
