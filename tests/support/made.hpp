@@ -31,7 +31,3 @@ template <class R>
 /// Stops the test case unless `result` (a Result variable) succeeded, naming its failure
 /// at the caller's line.
 #define TICKWIRE_REQUIRE_OK(result) REQUIRE_MESSAGE((result).has_value(), ::tickwire::test::failureOf(result))
-
-namespace tickwire::test {
-
-}  // namespace tickwire::test
