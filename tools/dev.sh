@@ -67,8 +67,9 @@ configure() {  # configure DIR [meson options...]
 # tickwire is built and tested with g++ 12 (build/, Debian's default compiler) and with
 # clang 16 (build-asan/), the compiler family of most platforms games ship to. Between
 # them every test runs as shipped (g++ release: -O3, assertions off, whose warnings are
-# not those of -O2) and with assertions on under AddressSanitizer + UBSan (clang, -O2). Two builds, not three: a plain clang build would find nothing the
-# sanitized one does not, and on CI's two cores each build costs a quarter of an hour.
+# not those of -O2) and with assertions on under AddressSanitizer + UBSan (clang, -O2).
+# Two builds, not three: a plain clang -O2 build would find nothing the sanitized one does
+# not, and on CI's two cores each build costs 6 to 11 minutes.
 build() {
   deps
   log "building in $build_dir (g++, release)"
