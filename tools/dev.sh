@@ -54,8 +54,9 @@ configure() {  # configure DIR [meson options...]
   if [ -f "$dir/build.ninja" ]; then
     mode=(--reconfigure)
     # A build directory keeps the compiler it was set up with; one set up with another
-    # compiler (build-asan/ was once g++) is set up again from nothing.
-    grep -A1 '^rule cpp_COMPILER$' "$dir/build.ninja" | grep -q "command = ${CXX:-c++} " || mode=(--wipe)
+    # compiler (build-asan/ was once g++) is set up again from nothing. Meson puts ccache,
+    # when installed, in front of the compiler.
+    grep -A1 '^rule cpp_COMPILER$' "$dir/build.ninja" | grep -Eq "command = (ccache )?${CXX:-c++} " || mode=(--wipe)
   fi
   if ! out=$(meson setup "${mode[@]}" "$dir" "$@" 2>&1); then
     printf '%s\n' "$out" >&2
