@@ -88,6 +88,10 @@ Result<std::vector<std::uint8_t>> readAt(std::ifstream& in, std::uint64_t offset
 
 }  // namespace
 
+std::string chunkProblem(std::size_t index, const ReplayChunkEntry& entry, const std::string& problem) {
+    return describeChunk(static_cast<std::uint32_t>(index), entry.offset) + " does not decode: " + problem;
+}
+
 Result<void> ReplayWriterConfig::validate() const {
     auto bad = [](const char* text) -> Result<void> { return fail(Error::InvalidConfig, text); };
     if (chunkTicks < 1 || chunkTicks > 100000) return bad("chunkTicks must be 1..100000");

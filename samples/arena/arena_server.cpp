@@ -29,7 +29,7 @@
 #include "arena_events.hpp"
 #include "arena_game.hpp"
 #include "arena_metrics.hpp"
-#include "arena_recorder.hpp"
+#include "arena_replay.hpp"
 #include "arena_report.hpp"
 #include "arena_tool.hpp"
 
@@ -306,11 +306,10 @@ int main(int argc, char** argv) {
     }
     auto& session = **created;
     const engine::TickClock& clock = session.clock();
-    std::unique_ptr<arena::ArenaRecorder> recorder;
+    std::unique_ptr<arena::Recorder> recorder;
     if (!recordFile.empty()) {
-        auto made = arena::ArenaRecorder::create(recordFile, tickRate, [&](const std::string& line) {
-            logLine("arena-server: " + line);
-        });
+        auto made = arena::Recorder::create(recordFile, {.game = arena::kReplayGame, .tickRate = tickRate},
+                                            [&](const std::string& line) { logLine("arena-server: " + line); });
         if (!made) return fail(kExitUsage, made.detail());
         recorder = std::move(*made);
         // Every tick as the clients were sent it, however many one update() simulates.

@@ -1,16 +1,14 @@
 // Replays of the sample arena end to end, in one process over loopback: a server recording
-// what it simulates (arena_recorder.hpp, as arena-server --record does), a spectator
-// capturing what it is sent (arena_capture.hpp, as tickwire-replay capture does), the
-// recording served again (arena_player.hpp, tickwire-replay play) and drawn
-// (arena_render.hpp, tickwire-replay render).
+// what it simulates (engine::ReplayRecorder, as arena-server --record does), a spectator
+// capturing what it is sent (engine::ReplayCapture, as tickwire-replay capture does), the
+// recording served again (engine::ReplayPlayer, tickwire-replay play) with the arena's
+// MatchEvent hooks (arena_replay.hpp), and drawn (arena_render.hpp, tickwire-replay render).
 
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "../support/made.hpp"
 #include "arena_bot.hpp"
-#include "arena_capture.hpp"
 #include "arena_events.hpp"
-#include "arena_player.hpp"
-#include "arena_recorder.hpp"
+#include "arena_replay.hpp"
 #include "arena_render.hpp"
 #include "arena_tool.hpp"
 #include "view/picture.hpp"
@@ -103,7 +101,8 @@ struct MatchRun {
         config.transport.key = key;
         auto server = tickwire::test::made(engine::ServerSession<ArenaGame>::create(config));
         auto log = [this](const std::string&) { ++recorderLogLines; };
-        auto recorder = tickwire::test::made(arena::ArenaRecorder::create(recording, config.tickRate, log));
+        const engine::ReplayInfo info{.game = arena::kReplayGame, .tickRate = config.tickRate};
+        auto recorder = tickwire::test::made(arena::Recorder::create(recording, info, log));
         const auto matchEvent = arena::encodeMatchEvent({config.tickRate, config.snapshotRate, 0, arena::kMatchSeconds});
         recorder->addEvent(0, matchEvent);
         server->onTick([&](const World& w) {
@@ -116,7 +115,8 @@ struct MatchRun {
             bots.push_back(tickwire::test::made(ArenaBot::create(clientConfig(key, server->transport().address(), id))));
             REQUIRE(bots.back()->connect());
         }
-        auto capture = tickwire::test::made(arena::ArenaCapture::create(clientConfig(key, server->transport().address(), 99), captured, log));
+        auto capture = tickwire::test::made(arena::Capture::create(clientConfig(key, server->transport().address(), 99),
+                                                                   captured, arena::kReplayGame, arena::captureHooks(), log));
         REQUIRE(capture->connect());
 
         double nextFrame = nowSeconds();
@@ -215,9 +215,10 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     transport.bind = net::Address::loopback(0);
     transport.key = run.key;
     transport.maxClients = 4;
-    arena::PlayOptions options;
+    engine::PlayOptions options;
     options.speed = 4.0;  // the recording is 4 to 5 s long
-    auto player = tickwire::test::made(arena::ReplayPlayer::create(std::move(*reader), transport, options));
+    options.hooks = arena::playHooks();
+    auto player = tickwire::test::made(arena::Playback::create(std::move(*reader), transport, options));
     const auto address = player->session().transport().address();
 
     // A player is turned away first: playback waits for a spectator all the while.
@@ -225,7 +226,7 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     REQUIRE(bot->connect());
     const double kickBy = nowSeconds() + 10;
     while (!bot->figures().disconnected && nowSeconds() < kickBy) {
-        CHECK(player->update(nowSeconds()) == arena::PlayState::Waiting);
+        CHECK(player->update(nowSeconds()) == engine::PlayState::Waiting);
         bot->update(nowSeconds());
         player->session().transport().update(1);
     }
@@ -234,23 +235,24 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     CHECK(player->figures().kicked == 1);
 
     const std::string path = scratch().file("played.twr");
-    auto capture = tickwire::test::made(arena::ArenaCapture::create(clientConfig(run.key, address, 8), path));
+    auto capture = tickwire::test::made(arena::Capture::create(clientConfig(run.key, address, 8), path, arena::kReplayGame,
+                                                                arena::captureHooks()));
     REQUIRE(capture->connect());
     const double endBy = nowSeconds() + 20;
-    arena::PlayState state = arena::PlayState::Waiting;
+    engine::PlayState state = engine::PlayState::Waiting;
     std::optional<double> finishedAt;
     while (nowSeconds() < endBy) {
         const double now = nowSeconds();
         state = player->update(now);
         (void)capture->update(now);
-        if (state == arena::PlayState::Finished && !finishedAt) finishedAt = now;
+        if (state == engine::PlayState::Finished && !finishedAt) finishedAt = now;
         if (finishedAt && now - *finishedAt > 0.3) break;
         player->session().transport().update(1);
     }
-    REQUIRE(state == arena::PlayState::Finished);
+    REQUIRE(state == engine::PlayState::Finished);
     player->shutdown(200);
     const double leaveBy = nowSeconds() + 5;
-    while (capture->update(nowSeconds()) != arena::CaptureState::Ended && nowSeconds() < leaveBy) {
+    while (capture->update(nowSeconds()) != engine::CaptureState::Ended && nowSeconds() < leaveBy) {
         capture->session().transport().update(1);
     }
     CHECK(capture->disconnected() == net::DisconnectReason::ServerShutdown);
@@ -395,7 +397,8 @@ TEST_CASE("a render of many players gives the first twelve twelve colours and dr
 TEST_CASE("a recorder that fails says so once, records nothing more, and leaves a readable file") {
     const std::string path = scratch().file("failing.twr");
     std::vector<std::string> lines;
-    auto recorder = tickwire::test::made(arena::ArenaRecorder::create(path, 60, [&](const std::string& line) { lines.push_back(line); }));
+    auto log = [&](const std::string& line) { lines.push_back(line); };
+    auto recorder = tickwire::test::made(arena::Recorder::create(path, {.game = arena::kReplayGame, .tickRate = 60}, log));
     World world;
     world.tick = 5;
     ArenaGame::spawn(world, 1);

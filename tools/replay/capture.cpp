@@ -2,7 +2,7 @@
 
 #include "replay_tool.hpp"
 
-#include "arena_capture.hpp"
+#include "arena_replay.hpp"
 #include "arena_tool.hpp"
 
 #include <tickwire/net/address.hpp>
@@ -51,10 +51,11 @@ int runCapture(const CaptureOptions& o) {
     config.transport.token = token;
     config.transport.handshakeTimeoutMs = 10000;
     Progress progress("capture");
-    auto made = arena::ArenaCapture::create(config, o.out, [&](const std::string& line) {
+    auto log = [&](const std::string& line) {
         progress.clear();
         say(kExitDamaged, line);
-    });
+    };
+    auto made = arena::Capture::create(config, o.out, arena::kReplayGame, arena::captureHooks(), log);
     if (!made) return say(kExitUnusable, made.detail().empty() ? made.message() : made.detail());
     auto& capture = **made;
     if (auto ok = capture.connect(); !ok) return say(kExitDamaged, "cannot connect: " + ok.message());
@@ -69,7 +70,7 @@ int runCapture(const CaptureOptions& o) {
             ended = "--seconds reached";
             break;
         }
-        if (capture.update(now) == arena::CaptureState::Ended) {
+        if (capture.update(now) == engine::CaptureState::Ended) {
             if (capture.problem()) {
                 ended = *capture.problem() + ": pass --tick-rate";
             } else if (const auto reason = capture.disconnected()) {

@@ -2,7 +2,7 @@
 
 #include "replay_tool.hpp"
 
-#include "arena_player.hpp"
+#include "arena_replay.hpp"
 #include "arena_tool.hpp"
 
 #include <unistd.h>
@@ -40,7 +40,7 @@ std::unique_ptr<Reader> openReplay(const std::string& path) {
 }
 
 std::string chunkProblem(const Reader& reader, std::size_t i, const std::string& problem) {
-    return arena::chunkProblem(i, reader.chunks()[i], problem);
+    return engine::chunkProblem(i, reader.chunks()[i], problem);
 }
 
 bool damagedBefore(const Reader& reader, std::uint32_t to) {

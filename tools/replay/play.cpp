@@ -2,7 +2,7 @@
 
 #include "replay_tool.hpp"
 
-#include "arena_player.hpp"
+#include "arena_replay.hpp"
 #include "arena_tool.hpp"
 
 #include <tickwire/net/address.hpp>
@@ -39,7 +39,8 @@ int runPlay(const PlayCliOptions& o) {
         progress.clear();
         std::cerr << "[" << describe(level) << "] " << line << '\n';
     };
-    auto made = arena::ReplayPlayer::create(std::move(reader), transport, {.speed = o.speed, .from = o.from, .loop = o.loop});
+    auto made = arena::Playback::create(std::move(reader), transport,
+                                        {.speed = o.speed, .from = o.from, .loop = o.loop, .hooks = arena::playHooks()});
     if (!made) return say(made.error() == engine::Error::InvalidArgument ? kExitUnusable : kExitDamaged, made.detail());
     auto& player = **made;
     arena::tool::catchStopSignals();
@@ -52,17 +53,17 @@ int runPlay(const PlayCliOptions& o) {
     while (stopRequested == 0) {
         const double now = nowSeconds();
         const auto state = player.update(now);
-        if (state == arena::PlayState::Failed) {
+        if (state == engine::PlayState::Failed) {
             progress.clear();
             code = say(kExitDamaged, player.problem());
             break;
         }
         // The last ticks and events leave on the next updates: linger a little for them.
-        if (state == arena::PlayState::Finished) {
+        if (state == engine::PlayState::Finished) {
             if (!finishedAt) finishedAt = now;
             if (now - *finishedAt > 0.5) break;
         }
-        if (state == arena::PlayState::Playing) {
+        if (state == engine::PlayState::Playing) {
             const auto f = player.figures();
             progress.show("tick " + std::to_string(player.nextRecordedTick()) + ", " + std::to_string(f.spectators) +
                           " spectators, pass " + std::to_string(f.passes));

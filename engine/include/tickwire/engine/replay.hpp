@@ -279,6 +279,11 @@ struct ReplayChunk {
     std::vector<ReplayEvent> events;
 };
 
+/// One sentence on chunk `index` of a replay (listed as `entry`) that failed to decode:
+/// which, where in the file, and why (`problem`, the failure's message). For a tool's or a
+/// player's report: "chunk 3 (at byte 12345) does not decode: PROBLEM".
+[[nodiscard]] std::string chunkProblem(std::size_t index, const ReplayChunkEntry& entry, const std::string& problem);
+
 /// Reads a replay written for `Codec`'s entity types. Not thread-safe.
 template <class Codec>
 class ReplayReader {

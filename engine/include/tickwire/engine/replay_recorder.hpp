@@ -1,17 +1,16 @@
 #pragma once
-/// \file arena_recorder.hpp
-/// Recording the arena into a replay file (tickwire/engine/replay.hpp): a writer that never
-/// stops the game when the disk fails. The server's per-tick hook hands it every tick's
-/// world, however many ticks one update() simulates. Used by `arena-server --record`, by
-/// `tickwire-replay capture` (arena_capture.hpp) and by the replay tests.
+/// \file replay_recorder.hpp
+/// Recording a game into a replay file (replay.hpp) with a writer that never stops the
+/// game when the disk fails: the first failure is reported once and counted, and what is
+/// offered after it is counted as lost. A server's per-tick hook hands it every tick's
+/// world, however many ticks one update() simulates; ReplayCapture (replay_capture.hpp)
+/// records what a spectator is sent with it.
 ///
-///     auto recorder = *arena::ArenaRecorder::create("match.twr", 60, log);
-///     session.onTick([&](const ArenaGame::World& w) { recorder->addFrame(w); });
+///     auto recorder = *ReplayRecorder<MyGame::Codec>::create("match.twr", {.game = "my-game", .tickRate = 60}, log);
+///     session.onTick([&](const MyGame::World& w) { recorder->addFrame(w); });
 ///     while (serving) session.update(nowMicros);
 ///     recorder->addEvent(session.world().tick, bytes);   // an event the server sent
 ///     recorder->close();                                 // writes the index
-
-#include "arena_game.hpp"
 
 #include <tickwire/engine/replay.hpp>
 
@@ -21,11 +20,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
-namespace arena {
-
-/// The game id arena replays carry in their header.
-inline constexpr char kReplayGame[] = "tickwire-arena";
+namespace tickwire::engine {
 
 /// What a recording has written so far.
 struct RecordFigures {
@@ -39,35 +36,41 @@ struct RecordFigures {
     std::optional<std::uint32_t> lastTick;   ///< of the last frame recorded
 };
 
-/// A replay writer for the arena that the game can feed without checking every call: the
-/// first failure (a full disk, a world the codec refuses) is reported once through the log,
-/// ends the recording and is counted; later frames and events are counted as lost. The file
-/// keeps every chunk written before the failure. Not thread-safe.
-class ArenaRecorder {
+/// A replay writer for a game whose world is `Codec::SnapshotType`, that the game can feed
+/// without checking every call: the first failure (a full disk, a world the codec refuses,
+/// a tick that does not follow the last) is reported once through the log, ends the
+/// recording and is counted; later frames and events are counted as lost. The file keeps
+/// every chunk written before the failure. Not thread-safe.
+template <class Codec>
+class ReplayRecorder {
 public:
     /// Where the recorder reports its one failure (one English sentence, no newline).
     using Log = std::function<void(const std::string&)>;
     /// The writer underneath.
-    using Writer = tickwire::engine::ReplayWriter<ArenaGame::Codec>;
+    using Writer = ReplayWriter<Codec>;
+    /// The world recorded each tick.
+    using World = typename Codec::SnapshotType;
 
-    /// Creates (replaces) `path` for a game running at `tickRate` (1..1000 ticks per
-    /// second). Errors: those of ReplayWriter::create (IoError: the file cannot be created;
-    /// InvalidArgument: the tick rate), with a detail naming the file.
-    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ArenaRecorder>> create(
-        const std::string& path, std::uint32_t tickRate, Log log = {}, tickwire::engine::ReplayWriterConfig config = {}) {
-        auto writer = Writer::create(path, {.game = kReplayGame, .tickRate = tickRate}, config);
-        if (!writer) return tickwire::engine::fail(writer.error(), "cannot record to '" + path + "': " + writer.message());
-        return std::unique_ptr<ArenaRecorder>(new ArenaRecorder(path, std::move(*writer), std::move(log)));
+    /// Creates (replaces) `path` with a header saying `info` (the game id and its tick rate,
+    /// 1..1000 ticks per second; the rest is filled in as ReplayWriter::create does). `log`
+    /// may be empty. Errors: those of ReplayWriter::create (IoError: the file cannot be
+    /// created; InvalidArgument: the game id or the tick rate; InvalidConfig), with a detail
+    /// naming the file.
+    [[nodiscard]] static Result<std::unique_ptr<ReplayRecorder>> create(const std::string& path, ReplayInfo info,
+                                                                        Log log = {}, ReplayWriterConfig config = {}) {
+        auto writer = Writer::create(path, std::move(info), config);
+        if (!writer) return fail(writer.error(), "cannot record to '" + path + "': " + writer.message());
+        return std::unique_ptr<ReplayRecorder>(new ReplayRecorder(path, std::move(*writer), std::move(log)));
     }
 
     /// Finishes the file as close() does.
-    ~ArenaRecorder() { close(); }
-    ArenaRecorder(const ArenaRecorder&) = delete;
-    ArenaRecorder& operator=(const ArenaRecorder&) = delete;
+    ~ReplayRecorder() { close(); }
+    ReplayRecorder(const ReplayRecorder&) = delete;
+    ReplayRecorder& operator=(const ReplayRecorder&) = delete;
 
     /// Records the world of one tick; its tick must be later than the last frame's (an
     /// earlier or repeated tick is a failure like any other).
-    void addFrame(const ArenaGame::World& world) {
+    void addFrame(const World& world) {
         if (!writer_) {
             if (failed_) ++figures_.lostFrames;
             return;
@@ -82,7 +85,7 @@ public:
         figures_.lastTick = world.tick;
     }
 
-    /// Records a game event (the game's own bytes) at `tick`.
+    /// Records a game event (the game's own bytes, copied) at `tick`.
     void addEvent(std::uint32_t tick, std::span<const std::uint8_t> bytes) {
         if (!writer_) {
             if (failed_) ++figures_.lostEvents;
@@ -105,8 +108,7 @@ public:
         if (!ok) {
             failed_ = true;
             ++figures_.writeErrors;
-            report("recording to '" + path_ + "' could not be completed: " +
-                   ok.message() +
+            report("recording to '" + path_ + "' could not be completed: " + ok.message() +
                    " (the file keeps every chunk written before; it has no index)");
         }
     }
@@ -125,7 +127,7 @@ public:
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
 private:
-    ArenaRecorder(std::string path, std::unique_ptr<Writer> writer, Log log)
+    ReplayRecorder(std::string path, std::unique_ptr<Writer> writer, Log log)
         : path_(std::move(path)), writer_(std::move(writer)), log_(std::move(log)) {}
 
     void stop(const std::string& what, const std::string& error) {
@@ -152,4 +154,4 @@ private:
     bool failed_ = false;
 };
 
-}  // namespace arena
+}  // namespace tickwire::engine

@@ -1,73 +1,81 @@
 #pragma once
-/// \file arena_player.hpp
-/// Serving a recorded arena match to spectators as if it were live: a ServerSession over
-/// ReplayGame (the arena's entities and inputs, no rules) whose world is set to the
-/// recorded frame of each tick before that tick is sent, and which sends the recorded
-/// events at their ticks. `tickwire-replay play` runs it; the replay tests capture it.
+/// \file replay_player.hpp
+/// Serving a recorded match of game G to spectators as if it were live: a ServerSession over
+/// PlaybackGame<G> (G's entities and inputs, no rules) whose world is set to the recorded
+/// frame of each tick before that tick is sent, and which sends the recorded events at
+/// their ticks. A playback tool runs it; tests capture it (replay_capture.hpp).
 ///
 /// Played ticks are the session's own: tick numbers restart at the session's and keep
-/// increasing across --loop passes, as a spectator's clock needs. Each recorded tick R is
-/// sent as tick R + offset (recordedTick() maps back), and the MatchEvents of the recording
-/// are rewritten to the same timeline.
+/// increasing across looped passes, as a spectator's clock needs. Each recorded tick R is
+/// sent as tick R + offset (recordedTick() maps back); the game's hooks (PlayHooks) move
+/// the ticks its events name to the same timeline.
 ///
-///     auto reader = *tickwire::engine::ReplayReader<arena::ArenaGame::Codec>::open(path, arena::kReplayGame);
-///     auto player = *arena::ReplayPlayer::create(std::move(reader), transportConfig, {.speed = 2.0});
-///     while (player->update(nowSeconds) != arena::PlayState::Finished) wait();
+///     auto reader = *ReplayReader<MyGame::Codec>::open(path, "my-game");
+///     auto player = *ReplayPlayer<MyGame>::create(std::move(reader), transportConfig, {.speed = 2.0});
+///     while (player->update(nowSeconds) != PlayState::Finished) wait();
 ///     player->shutdown();
 
-#include "arena_events.hpp"
-#include "arena_game.hpp"
-#include "arena_recorder.hpp"
-
+#include <tickwire/engine/game.hpp>
 #include <tickwire/engine/replay.hpp>
 #include <tickwire/engine/server_session.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
-namespace arena {
+namespace tickwire::engine {
 
-/// The arena as a replay server runs it: ArenaGame's entities and inputs, and no rules,
-/// since every tick's world comes from the recording. Only spectators are served.
-struct ReplayGame {
-    /// The arena's entity types.
-    using Codec = ArenaGame::Codec;
-    /// The arena's world.
-    using World = ArenaGame::World;
-    /// The arena's input, so that arena clients speak to it unchanged.
-    using Input = ArenaGame::Input;
+/// Game G as a replay server runs it: G's entities and inputs, and no rules, since every
+/// tick's world comes from the recording. Only spectators are served.
+template <Game G>
+struct PlaybackGame {
+    /// G's entity types.
+    using Codec = typename G::Codec;
+    /// G's world.
+    using World = typename Codec::SnapshotType;
+    /// G's input, so that G's clients speak to it unchanged.
+    using Input = typename G::Input;
 
-    /// A player (not a spectator) joined: it gets no entity in the recorded world; the id
-    /// returned is never in it (ReplayPlayer turns the player away).
-    static tickwire::engine::EntityId spawn(World&, std::uint64_t) { return kNoEntity; }
+    /// The entity id given to players; ReplayPlayer turns every player away before one is
+    /// spawned, so that it never reaches the recorded world.
+    static constexpr EntityId kNoEntity = 0xFFFFFFFFu;
+
+    /// A player (not a spectator) joined: it gets no entity in the recorded world.
+    static EntityId spawn(World&, std::uint64_t) { return kNoEntity; }
     /// Nothing to remove: the world is the recording's.
-    static void despawn(World&, tickwire::engine::EntityId) {}
+    static void despawn(World&, EntityId) {}
     /// Nothing to simulate: the world is the recording's.
-    static void simulate(World&, std::span<const tickwire::engine::PlayerInput<Input>>,
-                         const tickwire::engine::SimulationContext&) {}
-
-    /// The entity id given to players, above any arena player's id.
-    static constexpr tickwire::engine::EntityId kNoEntity = 0xFFFFFFFFu;
+    static void simulate(World&, std::span<const PlayerInput<Input>>, const SimulationContext&) {}
 };
 
-/// One sentence on a chunk of a replay that failed to decode: which, where, and why.
-[[nodiscard]] inline std::string chunkProblem(std::size_t index, const tickwire::engine::ReplayChunkEntry& entry,
-                                              const std::string& problem) {
-    return "chunk " + std::to_string(index) + " (at byte " + std::to_string(entry.offset) +
-           ") does not decode: " + problem;
-}
+/// What a game tells a player about its own events. Every hook may be empty: every event is
+/// then sent unchanged, once, at its tick.
+struct PlayHooks {
+    /// True for an event that states something lasting (which match is on, its rules, the
+    /// clock): the latest one recorded before the tick being played stays in effect, and is
+    /// sent again to a spectator that joins late and to everyone at the start of each pass.
+    std::function<bool(std::span<const std::uint8_t> event)> lasting{};
+    /// The event as this playback's spectators need it: the ticks it names moved by
+    /// `offset` (session tick - recorded tick, modulo 2^32), and `snapshotRate` the
+    /// snapshots per second they are actually sent. None: send the recorded bytes unchanged.
+    std::function<std::optional<std::vector<std::uint8_t>>(std::span<const std::uint8_t> event, std::uint32_t offset,
+                                                           std::uint32_t snapshotRate)>
+        retime{};
+};
 
 /// How to play a recording. Checked by ReplayPlayer::create.
 struct PlayOptions {
     double speed = 1.0;                  ///< playback speed: ticks go out at tickRate × speed, 0.1..16
-    std::optional<std::uint32_t> from;   ///< start at the first recorded tick at or after this one
+    std::optional<std::uint32_t> from{}; ///< start at the first recorded tick at or after this one
     bool loop = false;                   ///< start over at the end, for ever
     std::uint32_t maxCatchUpTicks = 8;   ///< most ticks one update() plays after a stall, 1..1000
+    PlayHooks hooks{};                   ///< what the game's events mean (default: opaque bytes)
 };
 
 /// Where a playback stands after an update().
@@ -81,7 +89,7 @@ enum class PlayState {
 /// What a playback has done so far.
 struct PlayFigures {
     std::size_t spectators = 0;        ///< watching now
-    std::size_t spectatorsPeak = 0;
+    std::size_t spectatorsPeak = 0;    ///< most watching at once
     std::uint64_t kicked = 0;          ///< players turned away (this server has only spectators)
     std::uint64_t ticksPlayed = 0;     ///< session ticks sent
     std::uint64_t framesPlayed = 0;    ///< recorded frames sent
@@ -89,24 +97,25 @@ struct PlayFigures {
     std::uint64_t passes = 0;          ///< passes over the recording started
 };
 
-/// Plays one recording to spectators. Not thread-safe.
+/// Plays one recording of game G to spectators. Not thread-safe.
+template <Game G>
 class ReplayPlayer {
 public:
     /// The recording.
-    using Reader = tickwire::engine::ReplayReader<ArenaGame::Codec>;
+    using Reader = ReplayReader<typename G::Codec>;
     /// The server underneath.
-    using Session = tickwire::engine::ServerSession<ReplayGame>;
+    using Session = ServerSession<PlaybackGame<G>>;
 
     /// A server on `transport` (bind address, key, maxClients...) playing `reader`'s
     /// recording at its tick rate, every tick sent to every spectator. Errors:
     /// InvalidArgument (speed out of range, a recording without frames, `from` after its
     /// last frame), Malformed/Truncated/IoError (a chunk before `from` does not decode),
     /// and those of ServerSession::create; the detail is a sentence.
-    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ReplayPlayer>> create(
-        std::unique_ptr<Reader> reader, tickwire::net::ServerConfig transport, PlayOptions options) {
-        using tickwire::engine::Error;
-        auto bad = [](Error e, std::string text) -> tickwire::engine::Result<std::unique_ptr<ReplayPlayer>> {
-            return tickwire::engine::fail(e, std::move(text));
+    [[nodiscard]] static Result<std::unique_ptr<ReplayPlayer>> create(std::unique_ptr<Reader> reader,
+                                                                      net::ServerConfig transport,
+                                                                      PlayOptions options) {
+        auto bad = [](Error e, std::string text) -> Result<std::unique_ptr<ReplayPlayer>> {
+            return fail(e, std::move(text));
         };
         if (!(options.speed >= 0.1 && options.speed <= 16.0)) return bad(Error::InvalidArgument, "the speed must be 0.1..16");
         if (options.maxCatchUpTicks < 1 || options.maxCatchUpTicks > 1000) {
@@ -124,7 +133,7 @@ public:
             return bad(Error::InvalidArgument, "the recording ends at tick " + std::to_string(lastTick) +
                                                    ", before --from " + std::to_string(from));
         }
-        tickwire::engine::ServerSessionConfig config;
+        ServerSessionConfig config;
         config.transport = std::move(transport);
         config.tickRate = reader->info().tickRate;
         // Every tick to every spectator: what they capture is then the recording itself.
@@ -136,17 +145,15 @@ public:
         if (auto ok = config.validate(); !ok) return bad(ok.error(), "invalid server configuration: " + ok.detail());
         auto session = Session::create(config);
         if (!session) return bad(session.error(), "cannot serve on " + config.transport.bind.toString() + ": " + session.message());
-        std::unique_ptr<ReplayPlayer> player(new ReplayPlayer(std::move(reader), std::move(*session), options));
+        std::unique_ptr<ReplayPlayer> player(new ReplayPlayer(std::move(reader), std::move(*session), std::move(options)));
         player->from_ = from;
         player->startChunk_ = *player->reader_->chunkFor(from);
-        // The match a spectator joins at `from` began before it: the last MatchEvent of the
-        // chunks before is what a live server would have told it.
+        // The match a spectator joins at `from` began before it: the last lasting event of
+        // the chunks before is what a live server would have told it.
         for (std::size_t i = 0; i < player->startChunk_; ++i) {
             auto chunk = player->reader_->readChunk(i);
             if (!chunk) return bad(chunk.error(), chunkProblem(i, chunks[i], chunk.message()));
-            for (const auto& e : chunk->events) {
-                if (auto m = decodeMatchEvent(e.data)) player->matchBefore_ = *m;
-            }
+            for (const auto& e : chunk->events) player->keepIfLasting(player->lastingBefore_, e.data);
         }
         return player;
     }
@@ -211,20 +218,22 @@ public:
     /// Tells every spectator the server is going away and waits up to `waitMs` for them
     /// to hear.
     void shutdown(std::uint32_t waitMs = 1000) {
-        session_->transport().shutdown(tickwire::net::DisconnectReason::ServerShutdown, waitMs);
+        session_->transport().shutdown(net::DisconnectReason::ServerShutdown, waitMs);
         while (session_->poll()) {
         }
     }
 
 private:
+    using Bytes = std::vector<std::uint8_t>;
+
     ReplayPlayer(std::unique_ptr<Reader> reader, std::unique_ptr<Session> session, PlayOptions options)
         : reader_(std::move(reader)),
           session_(std::move(session)),
-          options_(options),
-          period_(1.0 / (static_cast<double>(reader_->info().tickRate) * options.speed)) {}
+          options_(std::move(options)),
+          period_(1.0 / (static_cast<double>(reader_->info().tickRate) * options_.speed)) {}
 
-    void onEvent(const Session::Event& ev, double nowSeconds) {
-        using Type = Session::Event::Type;
+    void onEvent(const typename Session::Event& ev, double nowSeconds) {
+        using Type = typename Session::Event::Type;
         if (ev.type == Type::Joined) {
             spectators_.push_back(ev.client);
             figures_.spectatorsPeak = std::max(figures_.spectatorsPeak, spectators_.size());
@@ -232,21 +241,27 @@ private:
                 started_ = true;
                 due_ = nowSeconds;
                 state_ = PlayState::Playing;
-                beginPass();  // tells every spectator, this one included, which match it is
-            } else if (match_) {
-                (void)session_->sendEvent(ev.client, encodeMatchEvent(onTimeline(*match_)));
+                beginPass();  // tells every spectator, this one included, what is in effect
+            } else if (lasting_) {
+                (void)session_->sendEvent(ev.client, onTimeline(*lasting_));
             }
         } else if (ev.type == Type::Left) {
-            std::erase_if(spectators_, [&](const tickwire::net::ConnectionId& c) { return c.value == ev.client.value; });
+            std::erase_if(spectators_, [&](const net::ConnectionId& c) { return c.value == ev.client.value; });
         }
     }
 
-    /// A recorded MatchEvent as this server's spectators need it: its start on their
+    /// Keeps `event` in `slot` when the game says it is lasting.
+    void keepIfLasting(std::optional<Bytes>& slot, std::span<const std::uint8_t> event) const {
+        if (options_.hooks.lasting && options_.hooks.lasting(event)) slot = Bytes(event.begin(), event.end());
+    }
+
+    /// A recorded event as this server's spectators need it: the ticks it names on their
     /// timeline, and the snapshot rate they are actually sent.
-    [[nodiscard]] MatchEvent onTimeline(MatchEvent m) const {
-        m.matchStartTick += offset_;
-        m.snapshotRate = reader_->info().tickRate;
-        return m;
+    [[nodiscard]] Bytes onTimeline(std::span<const std::uint8_t> event) const {
+        if (options_.hooks.retime) {
+            if (auto moved = options_.hooks.retime(event, offset_, reader_->info().tickRate)) return std::move(*moved);
+        }
+        return {event.begin(), event.end()};
     }
 
     [[nodiscard]] bool loadChunk(std::size_t i) {
@@ -267,14 +282,14 @@ private:
 
     void beginPass() {
         ++figures_.passes;
-        match_ = matchBefore_;
+        lasting_ = lastingBefore_;
         if (!loadChunk(startChunk_)) return;
-        // What comes before `from` is not played; its MatchEvents still say which match
-        // `from` is in. The pass starts at the first frame from there.
+        // What comes before `from` is not played; its lasting events still say what is in
+        // effect at `from`. The pass starts at the first frame from there.
         for (;;) {
             while (frame_ < chunk_.frames.size() && chunk_.frames[frame_].tick < from_) ++frame_;
             while (event_ < chunk_.events.size() && chunk_.events[event_].tick < from_) {
-                if (auto m = decodeMatchEvent(chunk_.events[event_].data)) match_ = *m;
+                keepIfLasting(lasting_, chunk_.events[event_].data);
                 ++event_;
             }
             if (frame_ < chunk_.frames.size()) break;
@@ -288,7 +303,7 @@ private:
         }
         passStart_ = session_->tick();
         offset_ = passStart_ - chunk_.frames[frame_].tick;
-        if (match_) sendToSpectators(encodeMatchEvent(onTimeline(*match_)));
+        if (lasting_) sendToSpectators(onTimeline(*lasting_));
     }
 
     void playTick() {
@@ -317,12 +332,8 @@ private:
     void sendEvents(std::uint32_t upTo) {
         while (event_ < chunk_.events.size() && chunk_.events[event_].tick <= upTo) {
             const auto& data = chunk_.events[event_].data;
-            if (auto m = decodeMatchEvent(data)) {
-                match_ = *m;
-                sendToSpectators(encodeMatchEvent(onTimeline(*m)));
-            } else {
-                sendToSpectators(data);
-            }
+            keepIfLasting(lasting_, data);
+            sendToSpectators(onTimeline(data));
             ++figures_.eventsSent;
             ++event_;
         }
@@ -346,9 +357,9 @@ private:
     double period_;
     std::uint32_t from_ = 0;
     std::size_t startChunk_ = 0;
-    std::optional<MatchEvent> matchBefore_;  // in effect at from_
-    std::optional<MatchEvent> match_;        // in effect now, on the recording's timeline
-    tickwire::engine::ReplayChunk<ArenaGame::World> chunk_;
+    std::optional<Bytes> lastingBefore_;  // the lasting event in effect at from_
+    std::optional<Bytes> lasting_;        // the lasting event in effect now, as recorded
+    ReplayChunk<typename G::Codec::SnapshotType> chunk_;
     std::size_t chunkIndex_ = 0;
     std::size_t frame_ = 0;
     std::size_t event_ = 0;
@@ -357,9 +368,9 @@ private:
     bool started_ = false;
     double due_ = 0;
     PlayState state_ = PlayState::Waiting;
-    std::vector<tickwire::net::ConnectionId> spectators_;
+    std::vector<net::ConnectionId> spectators_;
     PlayFigures figures_;
     std::string problem_;
 };
 
-}  // namespace arena
+}  // namespace tickwire::engine
