@@ -317,7 +317,7 @@ TEST_CASE("a player plays any game's recording to spectators, and tells a late o
     for (turns = 0; state != PlayState::Finished && turns < kMaxTurns; ++turns) turn(true);
     REQUIRE(state == PlayState::Finished);
     // The last ticks and events leave on the next turns.
-    for (turns = 0; turns < 200; ++turns) turn(true);
+    for (turns = 0; (lateEvents.size() < 3 || watcher->figures().events < 3) && turns < kMaxTurns; ++turns) turn(true);
     player->shutdown(200);
     for (turns = 0; watcher->update(now) != CaptureState::Ended && turns < kMaxTurns; ++turns) {
         watcher->session().transport().update(1);
@@ -397,7 +397,7 @@ TEST_CASE("a player without hooks sends each recorded event once, unchanged") {
     int turns = 0;
     for (; state != PlayState::Finished && turns < kMaxTurns; ++turns) turn();
     REQUIRE(state == PlayState::Finished);
-    for (turns = 0; events.empty() && turns < 400; ++turns) turn();
+    for (turns = 0; events.empty() && turns < kMaxTurns; ++turns) turn();
     CHECK(player->figures().framesPlayed == 20);  // from tick 10
     CHECK(player->figures().eventsSent == 1);
     // Without a hook the state event before `from` is not lasting: only the plain one plays.
