@@ -11,7 +11,7 @@
 #include "arena_events.hpp"
 #include "arena_player.hpp"
 #include "arena_recorder.hpp"
-#include "arena_render.hpp"
+#include "view/replay_render.hpp"
 #include "arena_tool.hpp"
 #include "view/picture.hpp"
 #include "../support/temp_dir.hpp"
