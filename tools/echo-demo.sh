@@ -37,7 +37,7 @@ echo "tokens must name 127.0.0.1:$port (its public address)"
 
 heading "3. Connect tokens for 127.0.0.1:$port (one per client: a token is single-use)"
 for id in 1 2; do
-  "$token_tool" issue --key "$work/server.key" --client-id "$id" --server "127.0.0.1:$port" \
+  "$token_tool" issue --key "$work/server.key" --player-id "$id" --server "127.0.0.1:$port" \
     --expires-in 60 --timeout 10 --out "$work/client$id.token"
 done
 
@@ -53,7 +53,7 @@ heading "6. echo-client with a token sealed under another key: the server stays 
 # The server cannot open the token, so it cannot even answer it; the client gives up
 # after its handshake timeout (5 s) and the server counts a rejected_wrong_key.
 "$token_tool" keygen --out "$work/other.key" >/dev/null
-"$token_tool" issue --key "$work/other.key" --client-id 3 --server "127.0.0.1:$port" \
+"$token_tool" issue --key "$work/other.key" --player-id 3 --server "127.0.0.1:$port" \
   --expires-in 60 --timeout 10 --out "$work/foreign.token" >/dev/null
 if timeout 60 "$client_bin" --server "127.0.0.1:$port" --token "$work/foreign.token" --count 10 --size 64; then
   fail "a token under another key was accepted"

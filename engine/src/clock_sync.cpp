@@ -1,5 +1,7 @@
 #include <tickwire/engine/clock_sync.hpp>
 
+#include "smoothing.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -30,29 +32,17 @@ constexpr double kDeadBandTicks = 0.5;
 // settles without overshoot.
 constexpr double kCorrectionSeconds = 1.5;
 
-bool inRange(double value, double lo, double hi) { return value >= lo && value <= hi; }  // false for NaN
-
-// Adds `sample` to a mean that is a plain running mean for the first `window` samples
-// (`count` includes this one) and an exponential one after.
-void smooth(double& mean, double sample, std::uint64_t count, double window) {
-    if (count == 1) {
-        mean = sample;
-    } else {
-        mean += (sample - mean) / std::min(static_cast<double>(count), window);
-    }
-}
-
 }  // namespace
 
 Result<void> ClockSyncConfig::validate() const {
     const char* problem = nullptr;
-    if (!inRange(tickRate, 0, kMaxTickRate) || tickRate == 0) {
+    if (!detail::inRange(tickRate, 0, kMaxTickRate) || tickRate == 0) {
         problem = "tickRate must be in (0, 1000] Hz";
-    } else if (!inRange(safetyTicks, 0, tickRate)) {
+    } else if (!detail::inRange(safetyTicks, 0, tickRate)) {
         problem = "safetyTicks must be in [0, 1 s x tickRate]";
-    } else if (!inRange(jitterMultiplier, 0, kMaxJitterMultiplier)) {
+    } else if (!detail::inRange(jitterMultiplier, 0, kMaxJitterMultiplier)) {
         problem = "jitterMultiplier must be in [0, 10]";
-    } else if (!inRange(maxAdjust, 0, kMaxAdjustLimit) || maxAdjust == 0) {
+    } else if (!detail::inRange(maxAdjust, 0, kMaxAdjustLimit) || maxAdjust == 0) {
         problem = "maxAdjust must be in (0, 0.5]";
     }
     if (problem == nullptr) return {};
@@ -68,9 +58,9 @@ void ClockSync::onInputFeedback(std::int64_t leadTicks) noexcept {
     const double bound = kMaxLeadSeconds * config_.tickRate;
     const double sample = std::clamp(static_cast<double>(leadTicks), -bound, bound);
     ++leadSamples_;
-    if (leadSamples_ > 1) jitterTicks_ += (std::abs(sample - lastLead_) - jitterTicks_) * kJitterGain;
+    if (leadSamples_ > 1) detail::trackJitter(jitterTicks_, sample, lastLead_, kJitterGain);
     lastLead_ = sample;
-    smooth(lead_, sample, leadSamples_, kLeadWindow);
+    detail::smooth(lead_, sample, leadSamples_, kLeadWindow);
 }
 
 void ClockSync::onRtt(double rttSeconds) noexcept {
@@ -86,7 +76,7 @@ void ClockSync::onRtt(double rttSeconds) noexcept {
 void ClockSync::onServerTick(std::uint32_t tick, double nowSeconds) noexcept {
     if (!std::isfinite(nowSeconds)) return;
     ++serverSamples_;
-    smooth(serverOffset_, tick - nowSeconds * config_.tickRate, serverSamples_, kServerWindow);
+    detail::smooth(serverOffset_, tick - nowSeconds * config_.tickRate, serverSamples_, kServerWindow);
 }
 
 double ClockSync::estimatedServerTick(double nowSeconds) const noexcept {

@@ -1,5 +1,7 @@
 #include <tickwire/engine/interpolation.hpp>
 
+#include "smoothing.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -28,23 +30,21 @@ constexpr double kMaxRateChange = 0.1;
 // errors decay with this time constant.
 constexpr double kSteerSeconds = 0.5;
 
-bool inRange(double value, double lo, double hi) { return value >= lo && value <= hi; }  // false for NaN
-
 }  // namespace
 
 Result<void> InterpolationConfig::validate() const {
     const char* problem = nullptr;
-    if (!inRange(tickRate, 0, kMaxTickRate) || tickRate == 0) {
+    if (!detail::inRange(tickRate, 0, kMaxTickRate) || tickRate == 0) {
         problem = "tickRate must be in (0, 1000] Hz";
-    } else if (!inRange(snapshotRate, 0, tickRate) || snapshotRate == 0) {
+    } else if (!detail::inRange(snapshotRate, 0, tickRate) || snapshotRate == 0) {
         problem = "snapshotRate must be in (0, tickRate] Hz";
-    } else if (!inRange(maxDelayTicks, 0, kMaxSpanSeconds * tickRate) || maxDelayTicks == 0) {
+    } else if (!detail::inRange(maxDelayTicks, 0, kMaxSpanSeconds * tickRate) || maxDelayTicks == 0) {
         problem = "maxDelayTicks must be in (0, 10 s x tickRate]";
-    } else if (!inRange(minDelayTicks, 0, maxDelayTicks)) {
+    } else if (!detail::inRange(minDelayTicks, 0, maxDelayTicks)) {
         problem = "minDelayTicks must be in [0, maxDelayTicks]";
-    } else if (!inRange(jitterMultiplier, 0, kMaxJitterMultiplier)) {
+    } else if (!detail::inRange(jitterMultiplier, 0, kMaxJitterMultiplier)) {
         problem = "jitterMultiplier must be in [0, 10]";
-    } else if (!inRange(maxExtrapolationTicks, 0, kMaxSpanSeconds * tickRate)) {
+    } else if (!detail::inRange(maxExtrapolationTicks, 0, kMaxSpanSeconds * tickRate)) {
         problem = "maxExtrapolationTicks must be in [0, 10 s x tickRate]";
     } else if (capacity < kMinCapacity || capacity > kMaxCapacity) {
         problem = "capacity must be 2..65536";
@@ -77,13 +77,9 @@ void InterpolationTimeline::onSnapshot(std::uint32_t tick, double arrivalSeconds
 
     const double sampleOffset = arrivalSeconds - tick / config_.tickRate;
     ++accepted_;
-    if (accepted_ == 1) {
-        offset_ = sampleOffset;
-    } else {
-        jitter_ += (std::abs(sampleOffset - lastOffset_) - jitter_) * kJitterGain;
-        offset_ += (sampleOffset - offset_) / std::min(static_cast<double>(accepted_), kOffsetWindow);
-    }
+    if (accepted_ > 1) detail::trackJitter(jitter_, sampleOffset, lastOffset_, kJitterGain);
     lastOffset_ = sampleOffset;
+    detail::smooth(offset_, sampleOffset, accepted_, kOffsetWindow);
 
     const double interval = config_.tickRate / config_.snapshotRate;
     const double wanted = std::clamp(2 * interval + config_.jitterMultiplier * jitter_ * config_.tickRate,

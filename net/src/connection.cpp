@@ -1,7 +1,5 @@
 #include "connection.hpp"
 
-#include <tickwire/net/detail/wire.hpp>
-
 #include <algorithm>
 
 namespace tickwire::net::detail {
@@ -13,15 +11,6 @@ std::uint32_t enetFlags(Channel channel) noexcept {
         case Channel::Unreliable: return ENET_PACKET_FLAG_UNSEQUENCED;
     }
     return ENET_PACKET_FLAG_RELIABLE;
-}
-
-std::size_t Batch::encodedSize() const noexcept {
-    return uniformLength != 0 ? varintSize(uniformLength) + payload : 1 + plain.size();
-}
-
-std::size_t Batch::encodedSizeWith(std::size_t length) const noexcept {
-    if (messages == 0 || length == uniformLength) return varintSize(length) + payload + length;
-    return 1 + plain.size() + varintSize(length) + length;
 }
 
 Connection::Connection(ConnectionId id, std::uint64_t playerId, ENetPeer* peer, std::unique_ptr<SealedLink> link,
@@ -60,13 +49,7 @@ Result<void> Connection::queue(Channel channel, std::span<const std::uint8_t> by
     const std::size_t budget = large ? kMaxReliableBatch : kMaxBatchInOneDatagram;
     if (batch.messages > 0 && batch.encodedSizeWith(bytes.size()) > budget) closeBatch(channel);
     if (batch.plain.capacity() < kMaxBatchInOneDatagram) batch.plain.reserve(kMaxBatchInOneDatagram);
-    if (batch.messages == 0) batch.uniformLength = bytes.size();
-    else if (batch.uniformLength != bytes.size()) batch.uniformLength = 0;
-    Writer plain = Writer::appendingTo(batch.plain);
-    plain.putVarint(bytes.size());
-    plain.put(bytes);
-    ++batch.messages;
-    batch.payload += bytes.size();
+    batch.add(bytes);
     ++stats_.messagesOut;
     ++host.messagesOut;
     // A message larger than the budget travels alone (ENet fragments it).
@@ -104,33 +87,10 @@ void Connection::closeBatch(Channel channel) {
     auto& batch = batches_[static_cast<std::size_t>(channel)];
     const bool live = batch.messages > 0 && peer_ != nullptr;
     const std::size_t size = batch.encodedSize();
-    const std::size_t uniform = batch.uniformLength;
-    const std::size_t messages = batch.messages;
-    batch.messages = 0;
-    batch.payload = 0;
-    batch.uniformLength = 0;
-    if (!live) {
-        batch.plain.clear();
-        return;
-    }
-    ENetPacket* packet = enet_packet_create(nullptr, size, enetFlags(channel));
-    if (packet == nullptr) {
-        batch.plain.clear();
-        return;
-    }
-    Writer out(std::span(packet->data, size));
-    const std::span<const std::uint8_t> plain(batch.plain);
-    if (uniform != 0) {
-        // [length][message][message]...: copy the messages without their own lengths.
-        out.putVarint(uniform);
-        const std::size_t skip = varintSize(uniform);
-        const std::size_t stride = skip + uniform;
-        for (std::size_t i = 0; i < messages; ++i) out.put(plain.subspan(i * stride + skip, uniform));
-    } else {
-        out.put(std::uint8_t{0});
-        out.put(plain);
-    }
-    batch.plain.clear();
+    ENetPacket* packet = live ? enet_packet_create(nullptr, size, enetFlags(channel)) : nullptr;
+    if (packet != nullptr) batch.writeTo(std::span(packet->data, size));
+    batch.clear();
+    if (packet == nullptr) return;
     packet->freeCallback = &Connection::onPacketFreed;
     stats_.bytesOut += size;
     ++stats_.packetsOut;
@@ -156,39 +116,20 @@ Received Connection::receive(Channel channel, std::span<const std::uint8_t> batc
 
     const std::size_t limit =
         channel == Channel::Reliable ? limits_.maxReliableMessage : limits_.maxUnreliableMessage;
-    auto refuse = [&](Drop why) {
-        countDrop(why, host);
+    ReceivedBatch received;
+    if (const auto refused = readBatch(batch, limit, received)) {
+        countDrop(*refused, host);
         return Received::Dropped;
-    };
-    // The batch starts with the length every message has, or 0 when each carries its own.
-    Reader in(batch);
-    std::uint64_t uniform = 0;
-    if (in.getVarint(uniform) != VarintStatus::Ok) return refuse(Drop::Malformed);
-    const std::span<const std::uint8_t> body = in.rest();
-    if (uniform > limit) return refuse(Drop::Oversize);
-
-    // Validate the whole batch, and find what it would cost, before delivering any of it.
-    std::size_t count = 0;
-    if (uniform != 0) {
-        if (body.empty() || body.size() % uniform != 0) return refuse(Drop::Malformed);
-        count = body.size() / uniform;
-    } else {
-        for (Reader messages(body); messages.remaining() > 0; ++count) {
-            std::uint64_t length = 0;
-            if (messages.getVarint(length) != VarintStatus::Ok || length == 0 || length > messages.remaining()) {
-                return refuse(Drop::Malformed);
-            }
-            if (length > limit) return refuse(Drop::Oversize);
-            (void)messages.skip(length);
-        }
-        if (count == 0) return refuse(Drop::Malformed);
     }
-    if (pendingEvents_ + count > limits_.maxReceiveEvents || pendingBytes_ + body.size() > limits_.maxReceiveBytes) {
+    const std::size_t count = received.count;
+    if (pendingEvents_ + count > limits_.maxReceiveEvents ||
+        pendingBytes_ + received.body.size() > limits_.maxReceiveBytes) {
         countDrop(Drop::QueueOverflow, host, count);
         return channel == Channel::Reliable ? Received::ReliableOverflow : Received::Dropped;
     }
 
-    auto deliver = [&](std::span<const std::uint8_t> message) {
+    pendingEvents_ += count;
+    forEachMessage(received, [&](std::span<const std::uint8_t> message) {
         Event ev;
         ev.type = Event::Type::Message;
         ev.client = id_;
@@ -199,20 +140,7 @@ Received Connection::receive(Channel channel, std::span<const std::uint8_t> batc
         out.push_back(std::move(ev));
         ++stats_.messagesIn;
         ++host.messagesIn;
-    };
-    pendingEvents_ += count;
-    if (uniform != 0) {
-        for (std::size_t pos = 0; pos < body.size(); pos += uniform) deliver(body.subspan(pos, uniform));
-        return Received::Delivered;
-    }
-    // Every length was checked above.
-    for (Reader messages(body); messages.remaining() > 0;) {
-        std::uint64_t length = 0;
-        std::span<const std::uint8_t> message;
-        (void)messages.getVarint(length);
-        (void)messages.view(length, message);
-        deliver(message);
-    }
+    });
     return Received::Delivered;
 }
 

@@ -4,6 +4,7 @@
 // within the connection's own receive budget, and its statistics. Its SealedLink
 // protects every datagram of the connection.
 
+#include "batch.hpp"
 #include "sealed_datagram.hpp"
 
 #include <tickwire/net/transport.hpp>
@@ -19,23 +20,6 @@
 
 namespace tickwire::net::detail {
 
-/// Messages queued for one channel of one connection, waiting for the next flush.
-struct Batch {
-    std::vector<std::uint8_t> plain;  // [varint length][message] ...
-    std::size_t messages = 0;
-    std::size_t payload = 0;          // message bytes, lengths not counted
-    std::size_t uniformLength = 0;    // the length every message has, 0 when they differ
-
-    /// Size on the wire: a uniform batch writes its length once.
-    std::size_t encodedSize() const noexcept;
-    /// encodedSize() with one more message of `length` bytes.
-    std::size_t encodedSizeWith(std::size_t length) const noexcept;
-};
-
-/// Reliable messages of at least this size are batched up to kMaxReliableBatch, which
-/// ENet sends as full fragments: fewer datagrams than one message per datagram.
-inline constexpr std::size_t kLargeReliableMessage = 512;
-inline constexpr std::size_t kMaxReliableBatch = 16 * kMaxBatchInOneDatagram;
 /// Reliable bytes handed to ENet and not yet acknowledged, at most. ENet walks its whole
 /// outgoing list for every datagram once its window is full, so the rest waits here.
 inline constexpr std::size_t kEnetReliableBudget = 128 * 1024;

@@ -13,16 +13,17 @@ using namespace detail;
 
 namespace {
 
+// The public addresses start empty: a port of 0 and the default address are only known
+// once the host is bound (create() sets them).
 AdmissionConfig admissionConfig(const ServerConfig& c) {
-    AdmissionConfig a;
-    a.key = c.key;
-    a.protocolId = c.protocolId;
-    a.maxClients = c.maxClients;
-    a.maxPending = c.maxPending;
-    a.handshakeTimeoutMs = c.handshakeTimeoutMs;
-    a.maxRememberedTokens = c.maxRememberedTokens;
-    a.duplicateClients = c.duplicateClients;
-    return a;
+    return {.key = c.key,
+            .protocolId = c.protocolId,
+            .publicAddresses = {},
+            .maxClients = c.maxClients,
+            .maxPending = c.maxPending,
+            .handshakeTimeoutMs = c.handshakeTimeoutMs,
+            .maxRememberedTokens = c.maxRememberedTokens,
+            .duplicateClients = c.duplicateClients};
 }
 
 }  // namespace

@@ -15,7 +15,6 @@
 
 #include <tickwire/engine/client_session.hpp>
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,71 +48,16 @@ public:
 
     /// Errors: those of ClientSession::create.
     /// With `config.spectator` it only watches: it owns no player and sends no input.
-    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ArenaBot>> create(tickwire::engine::ClientSessionConfig config) {
-        const bool spectator = config.spectator;
-        auto session = Session::create(std::move(config));
-        if (!session) return tickwire::engine::fail(session.failure());
-        return std::unique_ptr<ArenaBot>(new ArenaBot(std::move(*session), spectator));
-    }
+    [[nodiscard]] static tickwire::engine::Result<std::unique_ptr<ArenaBot>> create(tickwire::engine::ClientSessionConfig config);
 
     /// Starts connecting. Errors: those of ClientSession::connect (Expired: the token ran out).
-    [[nodiscard]] tickwire::net::Result<void> connect() { return session_->connect(); }
+    [[nodiscard]] tickwire::net::Result<void> connect();
 
     /// One frame at `nowSeconds` (monotonic): network, prediction, input, figures.
-    void update(double nowSeconds) {
-        if (figures_.disconnected) return;
-        // The others as this client draws them; its own player is taken from the
-        // prediction each tick (it moves between the ticks of one update).
-        seen_ = session_->interpolated();
-        session_->update(nowSeconds, [this](std::uint32_t tick) { return decide(tick); });
-        if (auto reason = session_->disconnected()) {
-            figures_.disconnected = reason;
-            return;
-        }
-        while (auto bytes = session_->pollEvent()) {
-            if (auto m = decodeMatchEvent(*bytes)) {
-                match_ = *m;
-            } else {
-                ++figures_.badEvents;
-            }
-        }
-        const auto* world = session_->authoritative();
-        const auto self = session_->controlled();
-        if (!world || (!self && !spectator_)) return;
-        if (!figures_.joined) {
-            figures_.joined = true;
-            joinedAt_ = nowSeconds;
-        }
-        figures_.connectedSeconds = nowSeconds - joinedAt_;
-        if (const Player* me = self ? ArenaGame::player(*world, *self) : nullptr) {
-            figures_.hits = me->hits.get();
-            figures_.kills = me->score.get();
-            figures_.deaths = me->deaths.get();
-        }
-        // One RTT and loss reading per second (each covers the last second): a mean over
-        // time, not over frames.
-        if (nowSeconds >= nextRttSample_) {
-            nextRttSample_ = nowSeconds + 1.0;
-            if (auto s = session_->transport().stats()) {
-                figures_.rttMsSum += s->rttMs;
-                figures_.lossPctSum += s->lossPct;
-                ++figures_.rttSamples;
-            }
-        }
-    }
+    void update(double nowSeconds);
 
     /// The figures so far.
-    [[nodiscard]] BotFigures figures() const {
-        BotFigures f = figures_;
-        const auto s = session_->stats();
-        f.corrections = s.corrections;
-        f.frames = s.renderedFrames;
-        f.stalls = s.stalls;
-        const auto& host = session_->transport().hostStats();
-        f.udpBytesIn = host.udpBytesIn;
-        f.udpBytesOut = host.udpBytesOut;
-        return f;
-    }
+    [[nodiscard]] BotFigures figures() const;
 
     /// The match as the server last described it (none before the first MatchEvent).
     [[nodiscard]] const std::optional<MatchEvent>& match() const noexcept { return match_; }
@@ -123,21 +67,12 @@ public:
     [[nodiscard]] const Session& session() const noexcept { return *session_; }
 
     /// Closes the connection, telling the server (waits up to `waitMs` for it to hear).
-    void disconnect(std::uint32_t waitMs = 200) {
-        if (!figures_.disconnected) session_->transport().disconnect(tickwire::net::DisconnectReason::Requested, waitMs);
-    }
+    void disconnect(std::uint32_t waitMs = 200);
 
 private:
-    ArenaBot(std::unique_ptr<Session> session, bool spectator) : session_(std::move(session)), spectator_(spectator) {}
+    ArenaBot(std::unique_ptr<Session> session, bool spectator);
 
-    Input decide(std::uint32_t tick) {
-        const auto self = session_->controlled();
-        if (!self) return {};
-        const auto* mine = session_->predicted().find(*self);
-        if (!mine) return {};
-        seen_.set(*self, *mine);
-        return ArenaGame::botInput(seen_, *self, tick);
-    }
+    Input decide(std::uint32_t tick);
 
     std::unique_ptr<Session> session_;
     bool spectator_ = false;

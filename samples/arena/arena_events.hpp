@@ -3,7 +3,7 @@
 /// The arena's own reliable game events (sent with ServerSession::sendEvent and read with
 /// ClientSession::pollEvent): typed messages of tickwire's wire format, each with its id.
 
-#include <tickwire/net/messages.hpp>
+#include <tickwire/net/result.hpp>
 
 #include <cstdint>
 #include <span>
@@ -30,13 +30,9 @@ struct MatchEvent {
 };
 
 /// The bytes of a MatchEvent.
-[[nodiscard]] inline std::vector<std::uint8_t> encodeMatchEvent(const MatchEvent& e) {
-    return tickwire::net::encodeMessage(kMatchEvent, e);
-}
+[[nodiscard]] std::vector<std::uint8_t> encodeMatchEvent(const MatchEvent& e);
 
 /// Reads a MatchEvent. Errors: those of net::decodeMessage.
-[[nodiscard]] inline tickwire::net::Result<MatchEvent> decodeMatchEvent(std::span<const std::uint8_t> bytes) {
-    return tickwire::net::decodeMessage<MatchEvent>(kMatchEvent, bytes);
-}
+[[nodiscard]] tickwire::net::Result<MatchEvent> decodeMatchEvent(std::span<const std::uint8_t> bytes);
 
 }  // namespace arena

@@ -1,6 +1,6 @@
 // echo-client: connects to an echo-server with a connect token and measures round trips.
 //
-//   tickwire-token issue --key server.key --client-id 1 --server 127.0.0.1:40000
+//   tickwire-token issue --key server.key --player-id 1 --server 127.0.0.1:40000
 //                        --expires-in 60 --timeout 10 --out client.token
 //   echo-client --server 127.0.0.1:40000 --token client.token --count 10000 --size 64
 //

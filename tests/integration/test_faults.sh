@@ -62,7 +62,7 @@ fi
 
 # 2. A client stopped for longer than its timeout.
 start_server_with
-"$token_tool" issue --key "$work/server.key" --client-id 77 --server "127.0.0.1:$port" --expires-in 60 \
+"$token_tool" issue --key "$work/server.key" --player-id 77 --server "127.0.0.1:$port" --expires-in 60 \
   --timeout 2 --out "$work/player.token" >/dev/null
 "$client_bin" --server "127.0.0.1:$port" --token "$work/player.token" --seconds 10 --json >"$work/client.out" 2>&1 &
 client_pid=$!

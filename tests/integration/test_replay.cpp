@@ -2,14 +2,14 @@
 // what it simulates (engine::ReplayRecorder, as arena-server --record does), a spectator
 // capturing what it is sent (engine::ReplayCapture, as tickwire-replay capture does), the
 // recording served again (engine::ReplayPlayer, tickwire-replay play) with the arena's
-// MatchEvent hooks (arena_replay.hpp), and drawn (arena_render.hpp, tickwire-replay render).
+// MatchEvent hooks (arena_replay.hpp), and drawn (view/replay_render.hpp, tickwire-replay render).
 
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "../support/made.hpp"
 #include "arena_bot.hpp"
 #include "arena_events.hpp"
 #include "arena_replay.hpp"
-#include "arena_render.hpp"
+#include "view/replay_render.hpp"
 #include "arena_tool.hpp"
 #include "view/picture.hpp"
 #include "../support/temp_dir.hpp"

@@ -57,13 +57,13 @@ expect 2 "subcommand" "$token"
 # given VALUE, exits 2 and prints TEXT.
 expect_issue() {
   local text=$1 option args=()
-  local -A value=([--key]=$key [--client-id]=1 [--server]=127.0.0.1:40000 [--expires-in]=30 [--timeout]=10
+  local -A value=([--key]=$key [--player-id]=1 [--server]=127.0.0.1:40000 [--expires-in]=30 [--timeout]=10
                   [--out]=$work/t)
   value[$2]=$3
-  for option in --key --client-id --server --expires-in --timeout --out; do args+=("$option" "${value[$option]}"); done
+  for option in --key --player-id --server --expires-in --timeout --out; do args+=("$option" "${value[$option]}"); done
   expect 2 "$text" "$token" issue "${args[@]}"
 }
-expect_issue "--client-id: 'abc' is not a number" --client-id abc
+expect_issue "--player-id: 'abc' is not a number" --player-id abc
 expect_issue "--expires-in: '0' is out of range: must be 1..86400" --expires-in 0
 expect_issue "--server '127.0.0.1:70000': the port '70000' is out of range: a port is 0..65535" --server 127.0.0.1:70000
 expect_issue "--key: cannot read key file '$missing': No such file or directory" --key "$missing"
@@ -133,7 +133,7 @@ expect 2 "--token: cannot read token file '$work/missing.token': No such file or
 # echo-server on a port of the system's choosing, bound to loopback only; a client reaches it.
 if server_port echo "$echo_server" --port 0 --bind 127.0.0.1 --key "$key"; then
   grep -q "^echo-server listening on 127.0.0.1:$port$" "$work/echo.out" || fail "echo-server: $(cat "$work/echo.out")"
-  "$token" issue --key "$key" --client-id 1 --server "127.0.0.1:$port" --expires-in 60 --timeout 10 \
+  "$token" issue --key "$key" --player-id 1 --server "127.0.0.1:$port" --expires-in 60 --timeout 10 \
     --out "$work/echo.token" >/dev/null
   expect 0 "echoed 5 of 5" "$echo_client" --server "127.0.0.1:$port" --token "$work/echo.token" --count 5 --size 64
 else

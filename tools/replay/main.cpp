@@ -20,7 +20,7 @@
 
 #include "replay_tool.hpp"
 
-#include "arena_render.hpp"
+#include "view/replay_render.hpp"
 #include "view/picture.hpp"
 
 #include <CLI/CLI.hpp>

@@ -2,7 +2,7 @@
 
 #include "replay_tool.hpp"
 
-#include "arena_render.hpp"
+#include "view/replay_render.hpp"
 #include "view/picture.hpp"
 
 #include <algorithm>

@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer("Example:\n"
                "  tickwire-token keygen --out server.key\n"
-               "  tickwire-token issue --key server.key --client-id 42 --server 127.0.0.1:40000 \\\n"
+               "  tickwire-token issue --key server.key --player-id 42 --server 127.0.0.1:40000 \\\n"
                "      --expires-in 30 --timeout 10 --out client.token\n"
                "  tickwire-token show client.token\n" +
                std::string(tickwire::cli::kExitStatus));
@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
     IssueOptions issue;
     auto* issueCommand = app.add_subcommand("issue", "Issue a connect token sealed under a server key.");
     issueCommand->add_option("--key", issue.keyFile, "Server key file (from keygen)")->required()->type_name("KEYFILE");
-    issueCommand->add_option("--client-id", issue.playerId, "The game's id for this player (0..2^64-1, decimal or 0x-hex)")
+    issueCommand->add_option("--player-id", issue.playerId, "The game's id for this player (0..2^64-1, decimal or 0x-hex)")
         ->required()->type_name("N")->transform(unsignedIn(0, std::numeric_limits<std::uint64_t>::max()));
     issueCommand->add_option("--server", issue.servers, "Server the client may connect to; repeat for up to 8, tried in order")
         ->required()->type_name("HOST:PORT");

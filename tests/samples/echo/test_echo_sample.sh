@@ -29,7 +29,7 @@ run() {
 }
 
 issue() {  # issue KEYFILE TOKENFILE CLIENT_ID EXPIRES_IN [SERVER]
-  run issue-$3 10 "$token_tool" issue --key "$1" --client-id "$3" --server "${5:-127.0.0.1:$port}" \
+  run issue-$3 10 "$token_tool" issue --key "$1" --player-id "$3" --server "${5:-127.0.0.1:$port}" \
     --expires-in "$4" --timeout 5 --out "$2"
   [ "$rc" -eq 0 ] || fail "tickwire-token issue exited $rc: $(cat "$work/issue-$3.log")"
 }

@@ -285,7 +285,7 @@ private:
                     ++drops.undecodable;
                     return;
                 }
-                const SessionTerms server{msg->schemaHash, msg->tickRate, msg->snapshotRate};
+                const SessionTerms& server = *msg;
                 SessionTerms mine = terms();
                 if (config_.snapshotRate == 0) mine.snapshotRate = server.snapshotRate;
                 if (const auto what = compareTerms(server, mine); what != SessionMismatch::None) {
@@ -299,9 +299,7 @@ private:
                     if (auto timeline = InterpolationTimeline::create(config_.interpolation)) timeline_ = std::move(*timeline);
                 }
                 agreed_ = true;
-                const SessionTerms t = terms();
-                const auto hello = net::encodeMessage(
-                    detail::kHello, detail::HelloMessage{config_.spectator, t.schemaHash, t.tickRate, t.snapshotRate});
+                const auto hello = net::encodeMessage(detail::kHello, detail::HelloMessage{config_.spectator, terms()});
                 (void)client_->send(net::Channel::Reliable, hello);
                 return;
             }
@@ -311,8 +309,7 @@ private:
                     ++drops.undecodable;
                     return;
                 }
-                refuse(static_cast<SessionMismatch>(msg->mismatch),
-                       SessionTerms{msg->schemaHash, msg->tickRate, msg->snapshotRate});
+                refuse(static_cast<SessionMismatch>(msg->mismatch), msg->terms);
                 return;
             }
             case detail::ClientRoute::Event: {

@@ -15,10 +15,9 @@
 /// converged) and a 1.5 s time constant (slow against the feedback delay of one RTT plus
 /// smoothing, so it does not overshoot), limited to 1 ± maxAdjust.
 
-#include <tickwire/engine/field.hpp>
+#include <tickwire/engine/error.hpp>
 
 #include <cstdint>
-#include <string>
 
 namespace tickwire::engine {
 

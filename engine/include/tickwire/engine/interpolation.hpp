@@ -16,12 +16,11 @@
 /// backwards and never jumps, except forward when it has fallen more than maxDelayTicks
 /// behind the target.
 
-#include <tickwire/engine/field.hpp>
+#include <tickwire/engine/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <string>
 
 namespace tickwire::engine {
 

@@ -406,9 +406,9 @@ public:
     bool operator==(const Angle&) const = default;
 };
 
-/// An unbounded unsigned integer (a counter, an id). Archives see a 64-bit field; the
-/// snapshot codec codes it as a wide field.
-class Uint64 {
+/// An unbounded unsigned integer (a counter, an id): every 64-bit value is its own quantized
+/// integer. Archives see a 64-bit field; the snapshot codec codes it as a wide field.
+class Uint64 : public detail::QuantizedValue<~std::uint64_t{0}, 64> {
 public:
     /// Widest value in bits.
     static constexpr std::uint8_t kBits = 64;
@@ -416,32 +416,15 @@ public:
     /// 0.
     Uint64() noexcept = default;
     /// Holds `value`.
-    explicit Uint64(std::uint64_t value) noexcept : value_(value) {}
+    explicit Uint64(std::uint64_t value) noexcept { q_ = value; }
 
     /// Replaces the value.
-    void set(std::uint64_t value) noexcept { value_ = value; }
+    void set(std::uint64_t value) noexcept { q_ = value; }
     /// The value.
-    [[nodiscard]] std::uint64_t get() const noexcept { return value_; }
+    [[nodiscard]] std::uint64_t get() const noexcept { return q_; }
 
     /// Equal when the values are equal.
     bool operator==(const Uint64&) const = default;
-
-    /// Cereal: one 64-bit field.
-    template <class Archive>
-    void save(Archive& archive) const {
-        archive(QuantizedField{value_, kBits});
-    }
-
-    /// Cereal: any value is valid.
-    template <class Archive>
-    void load(Archive& archive) {
-        QuantizedField field{0, kBits};
-        archive(field);
-        value_ = field.value;
-    }
-
-private:
-    std::uint64_t value_ = 0;
 };
 
 }  // namespace tickwire::engine

@@ -78,7 +78,7 @@ struct ReplayEvent {
     std::vector<std::uint8_t> data;
 };
 
-/// What verify() found.
+/// What scanning a file found about its chunks (scanReplay(), ReplayReader::verification()).
 struct ReplayVerification {
     bool whole = false;                       ///< every chunk complete and intact, nothing after them
     std::size_t goodChunks = 0;               ///< complete, intact chunks before the first problem

@@ -279,10 +279,8 @@ private:
                     c.budget.emplace(static_cast<double>(config_.bytesPerSecondPerClient) * 0.98,
                                      config_.budgetBurstSeconds);
                     clients_.emplace(ev->client.value, std::move(c));
-                    const SessionTerms t = terms();
                     (void)server_->send(ev->client, net::Channel::Reliable,
-                                        net::encodeMessage(detail::kWelcome,
-                                                           detail::WelcomeMessage{t.schemaHash, t.tickRate, t.snapshotRate}));
+                                        net::encodeMessage(detail::kWelcome, detail::WelcomeMessage{terms()}));
                     break;
                 }
                 case net::Event::Type::Disconnected: {
@@ -342,16 +340,13 @@ private:
                 ++drops.undecodable;
                 return;
             }
-            const SessionTerms theirs{msg->schemaHash, msg->tickRate, msg->snapshotRate};
             const SessionTerms mine = terms();
-            if (const auto mismatch = compareTerms(mine, theirs); mismatch != SessionMismatch::None) {
+            if (const auto mismatch = compareTerms(mine, msg->terms); mismatch != SessionMismatch::None) {
                 // Said before the disconnect: the client learns which term differs.
                 ++sessionStats_.refused;
                 (void)server_->send(from, net::Channel::Reliable,
                                     net::encodeMessage(detail::kRefused,
-                                                       detail::RefusedMessage{static_cast<std::uint8_t>(mismatch),
-                                                                              mine.schemaHash, mine.tickRate,
-                                                                              mine.snapshotRate}));
+                                                       detail::RefusedMessage{static_cast<std::uint8_t>(mismatch), mine}));
                 server_->flush();
                 (void)server_->disconnect(from, net::DisconnectReason::Kicked);
                 return;

@@ -27,6 +27,11 @@ struct SessionTerms {
     std::uint32_t tickRate = 0;     ///< simulation ticks per second
     std::uint32_t snapshotRate = 0; ///< snapshots per second
     friend bool operator==(const SessionTerms&, const SessionTerms&) = default;
+    /// Cereal: the three fields in order, as the Welcome, Hello and Refused messages carry them.
+    template <class A>
+    void serialize(A& a) {
+        a(schemaHash, tickRate, snapshotRate);
+    }
 };
 
 /// Why the two ends of a session cannot play together.
@@ -89,37 +94,26 @@ inline constexpr std::size_t kMaxRedundantInputs = 32;
 inline constexpr std::uint16_t kMaxSnapshotParts = 4096;
 
 /// Server -> client, reliable, first: the terms this server plays by.
-struct WelcomeMessage {
-    std::uint64_t schemaHash = 0;
-    std::uint32_t tickRate = 0;
-    std::uint32_t snapshotRate = 0;
-    template <class A>
-    void serialize(A& a) {
-        a(schemaHash, tickRate, snapshotRate);
-    }
-};
+using WelcomeMessage = SessionTerms;
 
 /// Client -> server, reliable, once the Welcome agreed: join, with the client's own terms.
 struct HelloMessage {
     bool spectator = false;
-    std::uint64_t schemaHash = 0;
-    std::uint32_t tickRate = 0;
-    std::uint32_t snapshotRate = 0;
+    SessionTerms terms;
     template <class A>
     void serialize(A& a) {
-        a(spectator, schemaHash, tickRate, snapshotRate);
+        a(spectator, terms);
     }
 };
 
-/// Server -> client, reliable, before it disconnects a client whose Hello disagreed.
+/// Server -> client, reliable, before it disconnects a client whose Hello disagreed: which
+/// term differs, then the server's terms.
 struct RefusedMessage {
     std::uint8_t mismatch = 0;  ///< SessionMismatch
-    std::uint64_t schemaHash = 0;
-    std::uint32_t tickRate = 0;
-    std::uint32_t snapshotRate = 0;
+    SessionTerms terms;
     template <class A>
     void serialize(A& a) {
-        a(mismatch, schemaHash, tickRate, snapshotRate);
+        a(mismatch, terms);
     }
 };
 
