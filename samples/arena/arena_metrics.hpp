@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,17 +40,49 @@ struct ServerFigures {
     std::uint64_t tickCount = 0;
     double tickSecondsSum = 0;
 
-    void observeTick(double seconds) {
+    /// `ticks` ticks that took `seconds` each (an update() shares its time between its
+    /// ticks).
+    void observeTicks(std::uint32_t ticks, double seconds) {
         for (std::size_t i = 0; i < kTickBounds.size(); ++i) {
             if (seconds <= kTickBounds[i]) {
-                ++tickBuckets[i];
+                tickBuckets[i] += ticks;
                 break;
             }
         }
-        ++tickCount;
-        tickSecondsSum += seconds;
+        tickCount += ticks;
+        tickSecondsSum += seconds * ticks;
     }
 };
+
+/// Each client's snapshot totals when the figures were last collected: a client's own
+/// totals start at 0 when it joins, so the server's grow by what each sent since.
+struct SnapshotTotalsSeen {
+    std::map<tickwire::net::ConnectionId, std::uint64_t> bytes, sent;
+};
+
+/// Copies what a scrape shows out of a ServerSession into `figures` (the tick durations
+/// are observed as they happen, not here).
+template <class Session>
+void collectFigures(Session& session, std::size_t players, std::size_t spectators, SnapshotTotalsSeen& seen,
+                    ServerFigures& figures) {
+    figures.host = session.transport().hostStats();
+    figures.connections.clear();
+    SnapshotTotalsSeen now;
+    for (const tickwire::net::ConnectionId client : session.transport().clients()) {
+        if (auto s = session.transport().stats(client)) figures.connections.push_back(*s);
+        if (auto s = session.stats(client)) {
+            figures.snapshotBytes += s->snapshotBytes - seen.bytes[client];
+            figures.snapshotsSent += s->snapshotsSent - seen.sent[client];
+            now.bytes[client] = s->snapshotBytes;
+            now.sent[client] = s->snapshotsSent;
+        }
+    }
+    seen = std::move(now);
+    figures.players = players;
+    figures.spectators = spectators;
+    figures.ticks = session.tick();
+    figures.playersKicked = session.sessionStats().full;
+}
 
 /// The exposition of one copy of the figures.
 inline std::string renderMetrics(const ServerFigures& f) {
