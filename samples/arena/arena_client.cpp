@@ -417,15 +417,10 @@ int main(int argc, char** argv) {
         j["loss_pct_in_mean"] = lossMean;
         j["kbps_in_per_bot"] = kbpsIn / perBot;
         j["kbps_out_per_bot"] = kbpsOut / perBot;
-        nlohmann::json all = nlohmann::json::object();
-        for (const auto& [reason, count] : reasons) all[reason] = count;
-        j["disconnect_reasons"] = all;
-        nlohmann::json never = nlohmann::json::object();
-        for (const auto& [reason, count] : notJoined) never[reason] = count;
-        j["never_joined_reasons"] = never;
-        nlohmann::json servers = nlohmann::json::object();
-        for (const auto& [address, count] : joinedOn) servers[address] = count;
-        j["joined_by_server"] = servers;
+        // Counts by name become JSON objects ({} when empty).
+        j["disconnect_reasons"] = reasons;
+        j["never_joined_reasons"] = notJoined;
+        j["joined_by_server"] = joinedOn;
         std::cout << j.dump() << std::endl;
     }
     std::fflush(stdout);

@@ -15,12 +15,12 @@
 #include <tickwire/net/transport.hpp>
 
 #include <CLI/CLI.hpp>
+#include <server_options.hpp>
 #include <tool_cli.hpp>
 
 #include <csignal>
 #include <iostream>
 #include <string>
-#include <vector>
 
 using namespace tickwire::net;
 
@@ -42,50 +42,33 @@ int main(int argc, char** argv) {
                  "Clients need a connect token issued with this server's key that names one of\n"
                  "its public addresses: 127.0.0.1:PORT, or one given with --public.",
                  "echo-server"};
-    std::uint16_t port = 0;
-    std::string bindText = "0.0.0.0";
-    std::string keyFile;
+    // --port, --bind, --key and --public: the options every tickwire server takes.
+    tickwire::cli::ServerOptions serverOptions;
+    serverOptions.addTo(app);
     std::size_t maxClients = 64;
-    std::vector<std::string> publicTexts;
-    app.add_option("--port", port, "UDP port to listen on; 0 takes a free one (printed on start)")
-        ->required()->type_name("PORT")->check(tickwire::cli::port(true));
-    app.add_option("--bind", bindText, "Local address to listen on: 0.0.0.0 every interface, 127.0.0.1 loopback only")
-        ->type_name("ADDR")->capture_default_str();
-    app.add_option("--key", keyFile, "Server key file (tickwire-token keygen)")->required()->type_name("KEYFILE");
     app.add_option("--max-clients", maxClients, "Clients connected at once")
         ->type_name("N")->check(tickwire::cli::range<std::size_t>(1, 4095));
-    app.add_option("--public", publicTexts, "Another address clients reach this server at; repeatable")
-        ->type_name("HOST:PORT");
     app.footer(tickwire::cli::kExitStatus);
     if (auto code = tickwire::cli::parse(app, argc, argv)) return *code;
     using tickwire::cli::kExitFailed;
     using tickwire::cli::kExitUsage;
 
-    const auto bindIp = tickwire::cli::parseBind(bindText);
-    if (!bindIp) return fail(kExitUsage, bindIp.detail());
     // The server key is the fleet's secret: whoever holds it can issue tokens for every
     // server that shares it. Key::load wants exactly 32 raw bytes.
-    const auto key = tickwire::cli::loadKey(keyFile);
-    if (!key) return fail(kExitUsage, key.detail());
+    const auto listen = serverOptions.resolve();
+    if (!listen) return fail(kExitUsage, listen.detail());
 
     ServerConfig config;
-    config.key = *key;
+    config.key = listen->key;
     config.maxClients = maxClients;
-    // Bound to 0.0.0.0 the server cannot know which of its addresses clients use, and a
-    // token is only accepted if it names one of publicAddresses. A real deployment lists
-    // the address its matchmaker puts in tokens (e.g. the node's external IP). Replies
-    // leave from the address the kernel routes them from, and the client only accepts
-    // replies from the address it dialled: on a host with several addresses, name the
-    // one it answers from.
-    // Port 0 in a public address stands for the port the server is given.
-    const Address bind{*bindIp, port};
-    config.bind = bind;
-    config.publicAddresses.push_back(*bindIp == 0 ? Address::loopback(port) : bind);
-    for (const std::string& text : publicTexts) {
-        auto address = tickwire::cli::parseHostPort("--public", text);
-        if (!address) return fail(kExitUsage, address.detail());
-        config.publicAddresses.push_back(*address);
-    }
+    config.bind = listen->bind;
+    // A token is only accepted if it names one of publicAddresses. Bound to 0.0.0.0 the
+    // server cannot know which of its addresses clients use: the first is loopback, and a
+    // real deployment adds the address its matchmaker puts in tokens (--public, e.g. the
+    // node's external IP). Replies leave from the address the kernel routes them from,
+    // and the client only accepts replies from the address it dialled: on a host with
+    // several addresses, name the one it answers from.
+    config.publicAddresses = listen->publicAddresses;
     // tickwire never prints by itself. The sink runs only inside our own calls (update(),
     // poll(), ...), on this thread, so it needs no locking. The transport logs connects
     // and disconnects (with reasons) at Info.
@@ -96,8 +79,7 @@ int main(int argc, char** argv) {
     // create() validates the config (the sink is told which field is wrong) and binds.
     auto server = Server::create(std::move(config));
     if (!server) {
-        return fail(kExitFailed, "cannot listen on " + bind.toString() + ": " +
-                                     server.message());
+        return fail(kExitFailed, "cannot listen on " + listen->bind.toString() + ": " + server.message());
     }
     std::signal(SIGINT, requestStop);
     std::signal(SIGTERM, requestStop);

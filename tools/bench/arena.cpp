@@ -1,8 +1,9 @@
 // tickwire-bench arena: the sample arena's server under N bots, measured by running the
 // real programs (arena-server, arena-client) as children of this process on this machine.
 // The server is pinned to one CPU and the bots to the others when there are two or more,
-// so the server's figures are those of one core. Figures come from the programs' own
-// --json summaries; this file starts, watches, ends and reads them.
+// so the server's figures are those of one core. Game figures come from the programs' own
+// --json summaries; this file starts, watches, ends and reads them, and measures the
+// server process from outside: its CPU time and memory (/proc, wait4).
 //
 // Method and figures: docs/BENCHMARKS.md, "Arena".
 
@@ -134,6 +135,40 @@ std::string describeStatus(int status) {
     return "ended with wait status " + std::to_string(status);
 }
 
+/// User + system CPU time of a process, seconds, from /proc/PID/stat; none when it cannot
+/// be read.
+std::optional<double> procCpuSeconds(pid_t pid) {
+    std::string line;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    if (!std::getline(in, line)) return std::nullopt;
+    // The command name, in parentheses, may hold spaces: fields are counted after it. The
+    // next is field 3 (state); utime and stime are fields 14 and 15, in clock ticks.
+    const std::size_t name = line.rfind(')');
+    if (name == std::string::npos) return std::nullopt;
+    std::istringstream fields(line.substr(name + 1));
+    std::string skipped;
+    for (int field = 3; field <= 13; ++field) fields >> skipped;
+    unsigned long long utime = 0, stime = 0;
+    if (!(fields >> utime >> stime)) return std::nullopt;
+    const long ticksPerSecond = sysconf(_SC_CLK_TCK);
+    if (ticksPerSecond <= 0) return std::nullopt;
+    return static_cast<double>(utime + stime) / static_cast<double>(ticksPerSecond);
+}
+
+/// A memory figure of a process from /proc/PID/status in KiB ("VmRSS": resident now,
+/// "VmHWM": the peak); none when it cannot be read, as once the process has exited.
+std::optional<std::uint64_t> procStatusKib(pid_t pid, const std::string& field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(field + ":", 0) != 0) continue;
+        std::istringstream rest(line.substr(field.size() + 1));
+        std::uint64_t kib = 0;
+        if (rest >> kib) return kib;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 /// One program this run started, and where its output goes.
 struct Process {
     std::string name;  // for messages: "arena-server", "arena-client 2"
@@ -157,6 +192,10 @@ struct Process {
         return false;
     }
     [[nodiscard]] bool succeeded() const { return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0; }
+    /// When it was reaped (once reaped).
+    [[nodiscard]] Clock::time_point ended() const {
+        return started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    }
     /// The failure, the file it went to and the last lines the process wrote there.
     [[nodiscard]] std::string report(const std::string& what) const {
         return name + " " + what + "; last lines of " + errPath + ":\n" + tail(errPath, kTailLines);
@@ -423,6 +462,18 @@ int runArena(const ArenaOptions& o) {
                                               : describeStatus(*serverProcess->status) + " before listening"));
     }
     const std::uint16_t port = *listening;
+    // The server's memory before anyone joins, and from the first bot on its CPU time and
+    // its peak memory: read from outside, so the server measures nothing about itself.
+    const std::optional<std::uint64_t> idleRssKib = procStatusKib(serverProcess->pid, "VmRSS");
+    std::uint64_t peakRssKib = 0;
+    // Read while the server has not been reaped (its pid cannot be reused until then); an
+    // exited one has no memory figures left, so the last reading stands.
+    auto watchServer = [&] {
+        if (serverProcess->status) return;
+        if (auto hwm = procStatusKib(serverProcess->pid, "VmHWM")) peakRssKib = std::max(peakRssKib, *hwm);
+    };
+    const std::optional<double> serverCpuAtBots = procCpuSeconds(serverProcess->pid);
+    const auto botsStarted = Clock::now();
 
     std::vector<Process*> clientProcesses;
     for (unsigned i = 0; i < clients; ++i) {
@@ -468,6 +519,7 @@ int runArena(const ArenaOptions& o) {
                                       " s after its --seconds"));
             }
         }
+        watchServer();
         if (anyRunning) waitAMoment();
     }
 
@@ -483,14 +535,14 @@ int runArena(const ArenaOptions& o) {
         if (terminated && Clock::now() > clientsEnded + kServerExitTimeout + kTermTimeout) {
             return fail(serverProcess->report("did not exit after SIGTERM"));
         }
+        watchServer();
         waitAMoment();
     }
     if (!serverProcess->succeeded()) return fail(serverProcess->report(describeStatus(*serverProcess->status)));
 
     const auto s = readSummary(*serverProcess,
                                {"ticks", "dropped_ticks", "tick_ms_p50", "tick_ms_p99", "tick_ms_max", "players_peak",
-                                "seconds_with_players", "server_cpu_pct", "udp_bytes_out", "udp_bytes_in",
-                                "bytes_per_s_per_client", "rss_kib_idle", "rss_kib_peak"});
+                                "seconds_with_players", "udp_bytes_out", "udp_bytes_in", "bytes_per_s_per_client"});
     if (!s) return fail(s.detail());
     std::vector<nlohmann::json> c;
     for (Process* p : clientProcesses) {
@@ -511,9 +563,15 @@ int runArena(const ArenaOptions& o) {
     const double playersPeak = (*s)["players_peak"].get<double>();
     // A bool beside a double rather than std::optional<double>: g++ 12 at -O3 warns that
     // the optional's value may be used uninitialized once nlohmann::json inlines it.
-    const bool rssKnown = playersPeak > 0;
+    const bool rssKnown = playersPeak > 0 && idleRssKib && peakRssKib > 0;
     const double rssPerClient =
-        rssKnown ? ((*s)["rss_kib_peak"].get<double>() - (*s)["rss_kib_idle"].get<double>()) / playersPeak : 0.0;
+        rssKnown ? (static_cast<double>(peakRssKib) - static_cast<double>(idleRssKib.value_or(0))) / playersPeak : 0.0;
+    // From the first bot's start to the server's exit: its CPU time then (wait4) less its
+    // CPU time at the start (/proc), over that wall time.
+    const double serverWindow = std::chrono::duration<double>(serverProcess->ended() - botsStarted).count();
+    const double serverCpuPct = serverCpuAtBots && serverWindow > 0
+                                    ? (serverProcess->cpuSeconds - serverCpuAtBots.value_or(0)) / serverWindow * 100.0
+                                    : 0.0;
     const double p99 = (*s)["tick_ms_p99"].get<double>();
     // Whether the bots kept up: when their CPUs are saturated, stalls, RTT and timeouts
     // are partly the bots' own doing, not the server's.
@@ -539,7 +597,7 @@ int runArena(const ArenaOptions& o) {
                 "  dropped ticks  bot stall %%  RTT ms\n");
     std::printf("  %5u  %9u  %11.2f  %6.2f  %6.2f  %12.1f  %14.0f  %14s  %13.0f  %11.2f  %6.1f\n", o.bots, connected,
                 (*s)["tick_ms_p50"].get<double>(), p99, (*s)["tick_ms_max"].get<double>(),
-                (*s)["server_cpu_pct"].get<double>(), (*s)["bytes_per_s_per_client"].get<double>(),
+                serverCpuPct, (*s)["bytes_per_s_per_client"].get<double>(),
                 rssKnown ? text(std::round(rssPerClient * 10) / 10).c_str() : "n/a",
                 (*s)["dropped_ticks"].get<double>(), stallPct, rttMean);
     std::printf("  a tick at %g Hz has %.2f ms: p99 uses %.0f %% of it (reported, not asserted)\n", kTickHz,
@@ -566,11 +624,11 @@ int runArena(const ArenaOptions& o) {
     j["tick_ms_max"] = (*s)["tick_ms_max"];
     j["ticks"] = (*s)["ticks"];
     j["dropped_ticks"] = (*s)["dropped_ticks"];
-    j["server_cpu_pct"] = (*s)["server_cpu_pct"];
+    j["server_cpu_pct"] = serverCpuPct;
     j["bytes_per_s_per_client"] = (*s)["bytes_per_s_per_client"];
     j["rss_kib_per_client"] = rssKnown ? nlohmann::json(rssPerClient) : nlohmann::json(nullptr);
-    j["rss_kib_idle"] = (*s)["rss_kib_idle"];
-    j["rss_kib_peak"] = (*s)["rss_kib_peak"];
+    j["rss_kib_idle"] = idleRssKib.value_or(0);
+    j["rss_kib_peak"] = peakRssKib;
     j["players_peak"] = (*s)["players_peak"];
     j["seconds_with_players"] = (*s)["seconds_with_players"];
     j["udp_bytes_out"] = (*s)["udp_bytes_out"];

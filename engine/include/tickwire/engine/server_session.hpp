@@ -14,6 +14,7 @@
 #include <tickwire/engine/priority.hpp>
 #include <tickwire/engine/snapshot.hpp>
 #include <tickwire/engine/tick_clock.hpp>
+#include <tickwire/engine/tick_times.hpp>
 #include <tickwire/net/messages.hpp>
 #include <tickwire/net/transport.hpp>
 
@@ -130,12 +131,16 @@ public:
     }
 
     /// Services the network and simulates as many ticks as `nowMicros` (a monotonic clock,
-    /// injected) calls for, sending snapshots at the snapshot rate.
+    /// injected) calls for, sending snapshots at the snapshot rate. Records the wall time
+    /// it took per tick in tickTimes(), read from the steady clock: nothing the session
+    /// decides depends on it.
     void update(std::uint64_t nowMicros) {
+        const std::uint64_t began = TickClock::steadyMicros();
         service();
         const std::uint32_t ticks = clock_.advance(nowMicros);
         for (std::uint32_t i = 0; i < ticks; ++i) step();
         server_->flush();
+        tickTimes_.recordUpdate(ticks, TickClock::steadyMicros() - began, ticks > 0 && playerCount() > 0);
     }
 
     /// Sends what is queued and takes in what arrived (joins, leaves, inputs, events for
@@ -156,6 +161,10 @@ public:
 
     /// Server-wide figures: dropped messages, refused clients.
     [[nodiscard]] const ServerSessionStats& sessionStats() const noexcept { return sessionStats_; }
+    /// Wall time update() took per tick (tick_times.hpp): over the run, for a recent
+    /// window the caller restarts, and for the last update.
+    [[nodiscard]] TickTimes& tickTimes() noexcept { return tickTimes_; }
+    [[nodiscard]] const TickTimes& tickTimes() const noexcept { return tickTimes_; }
 
     /// Simulates exactly one tick now (tests and tools that drive time themselves).
     void step() {
@@ -565,6 +574,7 @@ private:
     std::uint32_t nextPhase_ = 0;
     std::function<void(const World&)> tickObserver_;
     ServerSessionStats sessionStats_;
+    TickTimes tickTimes_;
 };
 
 }  // namespace tickwire::engine
