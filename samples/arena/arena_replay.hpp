@@ -17,12 +17,6 @@
 #include <tickwire/engine/replay_player.hpp>
 #include <tickwire/engine/replay_recorder.hpp>
 
-#include <cstdint>
-#include <optional>
-#include <span>
-#include <string>
-#include <vector>
-
 namespace arena {
 
 /// The game id arena replays carry in their header.
@@ -38,31 +32,10 @@ using Playback = tickwire::engine::ReplayPlayer<ArenaGame>;
 /// The arena's events to a player: a MatchEvent is lasting (a spectator that joins late
 /// learns which match it is watching), and is sent with its start on the playback's
 /// timeline and the snapshot rate the playback sends; every other event goes unchanged.
-[[nodiscard]] inline tickwire::engine::PlayHooks playHooks() {
-    return {
-        .lasting = [](std::span<const std::uint8_t> event) { return decodeMatchEvent(event).has_value(); },
-        .retime = [](std::span<const std::uint8_t> event, std::uint32_t offset,
-                     std::uint32_t snapshotRate) -> std::optional<std::vector<std::uint8_t>> {
-            auto match = decodeMatchEvent(event);
-            if (!match) return std::nullopt;
-            match->matchStartTick += offset;
-            match->snapshotRate = snapshotRate;
-            return encodeMatchEvent(*match);
-        },
-    };
-}
+[[nodiscard]] tickwire::engine::PlayHooks playHooks();
 
 /// The arena's events to a capture: a MatchEvent from a server at another tick rate than
 /// the capture's ends it (its frames would be recorded at the wrong pace).
-[[nodiscard]] inline tickwire::engine::CaptureHooks captureHooks() {
-    return {
-        .ends = [](std::span<const std::uint8_t> event, std::uint32_t tickRate) -> std::optional<std::string> {
-            const auto match = decodeMatchEvent(event);
-            if (!match || match->tickRate == tickRate) return std::nullopt;
-            return "the server runs at " + std::to_string(match->tickRate) + " ticks per second, not " +
-                   std::to_string(tickRate);
-        },
-    };
-}
+[[nodiscard]] tickwire::engine::CaptureHooks captureHooks();
 
 }  // namespace arena
