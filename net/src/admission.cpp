@@ -39,8 +39,8 @@ std::optional<Rejection> Admission::refuse(const Address& from, const Request& r
     if (auto use = tokenUses_.find(request.tokenTag()); use != tokenUses_.end() && use->second.from != from) {
         return Rejection::TokenReused;
     }
-    if (config_.duplicateClients == DuplicateClientPolicy::Reject && clientIdConnected(token.playerId)) {
-        return Rejection::ClientIdInUse;
+    if (config_.duplicatePlayers == DuplicatePlayerPolicy::Reject && playerConnected(token.playerId)) {
+        return Rejection::PlayerAlreadyConnected;
     }
     // An entry this address already holds (an earlier attempt with the same token) is
     // replaced, so it does not count against the limits.
@@ -185,7 +185,7 @@ std::optional<Allowed> Admission::take(const Address& from) {
 
 void Admission::connected(const Address& from, std::uint64_t playerId, const Allowed& entry) {
     connected_[from] = Live{entry.link->connectId(), entry.clientNonce, entry.serverNonce};
-    ++clientIds_[playerId];
+    ++playerConnections_[playerId];
     connectIds_.insert(entry.link->connectId());
 }
 
@@ -193,7 +193,7 @@ void Admission::disconnected(const Address& from, std::uint64_t playerId, std::u
     if (const auto it = connected_.find(from); it != connected_.end() && it->second.connectId == connectId) {
         connected_.erase(it);
     }
-    if (const auto it = clientIds_.find(playerId); it != clientIds_.end() && --it->second == 0) clientIds_.erase(it);
+    if (const auto it = playerConnections_.find(playerId); it != playerConnections_.end() && --it->second == 0) playerConnections_.erase(it);
     connectIds_.erase(connectId);
 }
 

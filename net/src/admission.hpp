@@ -33,7 +33,7 @@ struct AdmissionConfig {
     std::size_t maxPending = 256;
     std::uint32_t handshakeTimeoutMs = 5000;
     std::size_t maxRememberedTokens = 65536;
-    DuplicateClientPolicy duplicateClients = DuplicateClientPolicy::Reject;
+    DuplicatePlayerPolicy duplicatePlayers = DuplicatePlayerPolicy::Reject;
 };
 
 /// An address that completed the handshake and may now complete one ENet connection.
@@ -71,7 +71,7 @@ public:
     void connected(const Address& from, std::uint64_t playerId, const Allowed& entry);
     void disconnected(const Address& from, std::uint64_t playerId, std::uint32_t connectId);
     [[nodiscard]] bool isConnected(const Address& from) const { return connected_.count(from) != 0; }
-    [[nodiscard]] bool clientIdConnected(std::uint64_t playerId) const { return clientIds_.count(playerId) != 0; }
+    [[nodiscard]] bool playerConnected(std::uint64_t playerId) const { return playerConnections_.count(playerId) != 0; }
     [[nodiscard]] std::size_t allowedCount() const noexcept { return allowed_.size(); }
     [[nodiscard]] std::size_t rememberedTokens() const noexcept { return tokenUses_.size(); }
     [[nodiscard]] std::size_t rememberedCookies() const noexcept { return usedCookies_.size(); }
@@ -108,7 +108,7 @@ private:
     Key cookieSecret_;  // drawn at start: a restart invalidates every cookie in flight
     std::unordered_map<Address, Allowed, AddressHash> allowed_;
     std::unordered_map<Address, Live, AddressHash> connected_;
-    std::unordered_map<std::uint64_t, std::size_t> clientIds_;           // connected client ids
+    std::unordered_map<std::uint64_t, std::size_t> playerConnections_;  // player id -> live connections
     std::unordered_set<std::uint32_t> connectIds_;                       // connected connect ids
     std::map<TokenTag, TokenUse> tokenUses_;
     std::map<AttemptNonce, std::uint64_t> usedCookies_;  // server nonce -> cookie time

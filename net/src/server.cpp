@@ -23,7 +23,7 @@ AdmissionConfig admissionConfig(const ServerConfig& c) {
             .maxPending = c.maxPending,
             .handshakeTimeoutMs = c.handshakeTimeoutMs,
             .maxRememberedTokens = c.maxRememberedTokens,
-            .duplicateClients = c.duplicateClients};
+            .duplicatePlayers = c.duplicatePlayers};
 }
 
 }  // namespace
@@ -96,10 +96,10 @@ struct Server::Impl final : Host {
             return;
         }
         if (auto old = byPlayerId.find(allowed->token.playerId); old != byPlayerId.end()) {
-            if (config.duplicateClients == DuplicateClientPolicy::Reject) {
-                // Two attempts with one client id raced through the handshake; the first won.
+            if (config.duplicatePlayers == DuplicatePlayerPolicy::Reject) {
+                // Two attempts by one player raced through the handshake; the first won.
                 // The goodbye is sealed with the entry's keys, so it is sent before they go.
-                admission.count(Rejection::ClientIdInUse);
+                admission.count(Rejection::PlayerAlreadyConnected);
                 enet_peer_disconnect_now(peer, static_cast<std::uint32_t>(DisconnectReason::Denied));
                 (void)admission.take(from);
                 return;

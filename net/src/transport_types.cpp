@@ -36,7 +36,7 @@ std::string_view describe(Rejection r) noexcept {
         case Rejection::TokenReused: return "token_reused";
         case Rejection::NoToken: return "no_token";
         case Rejection::PendingLimit: return "pending_limit";
-        case Rejection::ClientIdInUse: return "client_id_in_use";
+        case Rejection::PlayerAlreadyConnected: return "player_already_connected";
         case Rejection::ServerFull: return "server_full";
         case Rejection::BadCookie: return "bad_cookie";
         case Rejection::AddressInUse: return "address_in_use";

@@ -22,7 +22,7 @@ std::string renderMetrics(const ServerFigures& f) {
     out.gauge("arena_max_players", "Players the arena admits (--max-players)", d(f.maxPlayers));
     out.gauge("arena_spectators", "Spectator connections (viewers, replay capture)", d(f.spectators));
     out.counter("arena_ticks_total", "Ticks simulated", d(f.ticks));
-    out.counter("arena_players_kicked_total", "Players turned away because the arena was full", d(f.playersKicked));
+    out.counter("arena_players_refused_total", "Players turned away because the arena was full", d(f.playersRefused));
     out.counter("arena_snapshots_sent_total", "Snapshots sent to clients", d(f.snapshotsSent));
     out.counter("arena_snapshot_bytes_total", "Snapshot message bytes sent, with their parts' headers", d(f.snapshotBytes));
     std::array<std::uint64_t, ServerFigures::kTickBounds.size()> cumulative{};

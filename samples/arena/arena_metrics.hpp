@@ -33,7 +33,7 @@ struct ServerFigures {
     std::uint64_t ticks = 0;
     std::uint64_t snapshotsSent = 0;
     std::uint64_t snapshotBytes = 0;
-    std::uint64_t playersKicked = 0;
+    std::uint64_t playersRefused = 0;
     /// Tick durations: observations <= each of kTickBounds (not yet cumulative), all of
     /// them, and their sum in seconds.
     static constexpr std::array<double, 10> kTickBounds = {0.00025, 0.0005, 0.001, 0.002, 0.004,
@@ -74,7 +74,7 @@ void collectFigures(Session& session, std::size_t players, std::size_t spectator
     figures.players = players;
     figures.spectators = spectators;
     figures.ticks = session.tick();
-    figures.playersKicked = session.sessionStats().full;
+    figures.playersRefused = session.sessionStats().full;
 }
 
 /// The exposition of one copy of the figures.

@@ -273,7 +273,7 @@ nlohmann::json summary(Session& session, const Roster& roster, const SinceFirstJ
     j["tick_ms_p99"] = milliseconds(ticks.percentileMicros(0.99));
     j["tick_ms_max"] = milliseconds(ticks.maxMicros());
     j["players_peak"] = roster.playersPeak;
-    j["players_kicked"] = session.sessionStats().full;
+    j["players_refused"] = session.sessionStats().full;
     j["seconds_with_players"] = run.at ? end - *run.at : 0.0;
     j["udp_bytes_out"] = host.udpBytesOut - run.host.udpBytesOut;
     j["udp_bytes_in"] = host.udpBytesIn - run.host.udpBytesIn;

@@ -331,7 +331,7 @@ TEST_CASE("a player plays any game's recording to spectators, and tells a late o
     CHECK(f.eventsSent == 3);
     CHECK(f.passes == 1);
     CHECK(f.spectatorsPeak == 2);
-    CHECK(f.kicked == 0);
+    CHECK(f.refused == 0);
     CHECK(player->problem().empty());
 
     // The first spectator saw the recorded frames, each at its session tick.

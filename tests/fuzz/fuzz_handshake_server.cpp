@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.maxPending = 1 + in.byte() % 4;
     config.maxRememberedTokens = 1 + in.byte() % 8;
     config.handshakeTimeoutMs = 100 + in.byte() * 20u;
-    config.duplicateClients = in.byte() & 1 ? net::DuplicateClientPolicy::Replace : net::DuplicateClientPolicy::Reject;
+    config.duplicatePlayers = in.byte() & 1 ? net::DuplicatePlayerPolicy::Replace : net::DuplicatePlayerPolicy::Reject;
     Admission admission(config, rejected);
     std::uint64_t nowMs = 1'000'000;
     const std::uint64_t unix = 1'800'000'000;

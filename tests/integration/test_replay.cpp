@@ -232,7 +232,7 @@ TEST_CASE("a recording played back reaches a spectator as recorded, and players 
     }
     REQUIRE(bot->figures().disconnected);
     CHECK(*bot->figures().disconnected == net::DisconnectReason::Full);
-    CHECK(player->figures().kicked == 1);
+    CHECK(player->figures().refused == 1);
 
     const std::string path = scratch().file("played.twr");
     auto capture = tickwire::test::made(arena::Capture::create(clientConfig(run.key, address, 8), path, arena::kReplayGame,

@@ -249,14 +249,14 @@ TEST_CASE("a second connection with a connected client id is rejected under the 
     REQUIRE(gone);
     CHECK(gone->reason == DisconnectReason::Denied);
     REQUIRE(gone->denial);
-    CHECK(*gone->denial == Rejection::ClientIdInUse);
-    CHECK(rejected(*f.server, Rejection::ClientIdInUse) >= 1);
+    CHECK(*gone->denial == Rejection::PlayerAlreadyConnected);
+    CHECK(rejected(*f.server, Rejection::PlayerAlreadyConnected) >= 1);
     CHECK(first->connected());
 }
 
 TEST_CASE("a second connection with a connected client id replaces the first under the Replace policy") {
     ServerConfig config;
-    config.duplicateClients = DuplicateClientPolicy::Replace;
+    config.duplicatePlayers = DuplicatePlayerPolicy::Replace;
     Fixture f(config);
     auto first = f.client(*f.token(5));
     const auto firstId = f.connect(*first);

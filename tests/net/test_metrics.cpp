@@ -99,7 +99,7 @@ TEST_CASE("a host's counters render as a valid exposition, every reason labelled
     // The label values are the JSON keys of PROTOCOL.md section 9 without their prefix.
     const std::vector<std::string> rejections = {"malformed",       "expired",          "wrong_server", "wrong_key",
                                                  "token_reused",    "no_token",         "pending_limit",
-                                                 "client_id_in_use", "server_full",     "bad_cookie",   "address_in_use"};
+                                                 "player_already_connected", "server_full",     "bad_cookie",   "address_in_use"};
     REQUIRE(rejections.size() == kRejectionCount);
     for (std::size_t i = 0; i < rejections.size(); ++i) {
         CHECK(parsed.samples.at("tickwire_rejected_total{reason=\"" + rejections[i] + "\"}") == std::to_string(100 + i));

@@ -460,7 +460,7 @@ TEST_CASE("the silence timeout runs on the configured clock, not on the wall") {
 
 TEST_CASE("messages of an ended connection polled after a reconnect do not upset the new connection's budget") {
     ServerConfig serverConfig;
-    serverConfig.duplicateClients = DuplicateClientPolicy::Replace;
+    serverConfig.duplicatePlayers = DuplicatePlayerPolicy::Replace;
     Fixture f(serverConfig);
     ClientConfig config;
     config.limits.maxReceiveEvents = 10;

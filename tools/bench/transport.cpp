@@ -62,7 +62,8 @@ constexpr std::array<Channel, 2> kChannels = {Channel::Reliable, Channel::Unreli
 constexpr std::size_t kReliableBurstBytes = 256 * 1024;
 constexpr std::size_t kUnreliableBurstBytes = 32 * 1024;
 
-// Targets from the issue; printed beside the figures, never turned into a failure.
+// The targets docs/BENCHMARKS.md judges the transport by; printed beside the figures,
+// never turned into a failure.
 constexpr double kMinThroughputRatio = 0.8;
 constexpr double kMaxOverheadBytes64 = 24.0;
 constexpr double kMaxWireBytesK100 = 66.0;

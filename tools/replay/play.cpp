@@ -76,7 +76,7 @@ int runPlay(const PlayCliOptions& o) {
     const auto f = player.figures();
     std::cerr << "tickwire-replay: played " << count(f.ticksPlayed, "tick") << " (" << count(f.framesPlayed, "recorded frame")
               << ", " << count(f.eventsSent, "event") << ") in " << count(f.passes, "pass", "passes") << " to up to "
-              << count(f.spectatorsPeak, "spectator") << "; turned away " << count(f.kicked, "player") << '\n';
+              << count(f.spectatorsPeak, "spectator") << "; turned away " << count(f.refused, "player") << '\n';
     return code;
 }
 

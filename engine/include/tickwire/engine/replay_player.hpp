@@ -90,7 +90,7 @@ enum class PlayState {
 struct PlayFigures {
     std::size_t spectators = 0;        ///< watching now
     std::size_t spectatorsPeak = 0;    ///< most watching at once
-    std::uint64_t kicked = 0;          ///< players turned away (this server has only spectators)
+    std::uint64_t refused = 0;         ///< players turned away (this server has only spectators)
     std::uint64_t ticksPlayed = 0;     ///< session ticks sent
     std::uint64_t framesPlayed = 0;    ///< recorded frames sent
     std::uint64_t eventsSent = 0;      ///< recorded events sent (once each, whatever the audience)
@@ -205,7 +205,7 @@ public:
     [[nodiscard]] PlayFigures figures() const {
         PlayFigures f = figures_;
         f.spectators = spectators_.size();
-        f.kicked = session_->sessionStats().full;
+        f.refused = session_->sessionStats().full;
         return f;
     }
     /// Why the playback failed (empty otherwise).

@@ -101,7 +101,7 @@ struct ServerSessionEvent {
     enum class Type { Joined, Left, Message };
     Type type = Type::Joined;
     net::ConnectionId client;
-    std::uint64_t playerId = 0;             ///< the token's client id
+    std::uint64_t playerId = 0;             ///< the token's player id
     std::optional<EntityId> entity;         ///< Joined/Left: the player's entity (none: spectator)
     net::DisconnectReason reason = net::DisconnectReason::Unknown;  ///< Left
     std::vector<std::uint8_t> data;         ///< Message: a game event sent by the client

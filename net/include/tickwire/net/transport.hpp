@@ -50,7 +50,7 @@ enum class DisconnectReason : std::uint32_t {
     ServerShutdown = 2,    ///< the server is shutting down
     Kicked = 3,            ///< the server removed this client
     Timeout = 4,           ///< the other side went silent for longer than the token's timeout
-    Replaced = 5,          ///< the same client id connected again and replaced this connection
+    Replaced = 5,          ///< the same player connected again and replaced this connection
     HandshakeTimeout = 6,  ///< no answer to the connect token from any server in it
     Denied = 7,            ///< the server refused the token (see ConnectDenial)
     ProtocolError = 8,     ///< the other side broke the protocol (not sent by this version; kept for the wire)
@@ -71,7 +71,7 @@ enum class Rejection : std::uint8_t {
     TokenReused = 4,      ///< the token was already used from another address
     NoToken = 5,          ///< a datagram (e.g. a plain ENet CONNECT) from an address that never presented a valid token
     PendingLimit = 6,     ///< too many connections are in the handshake at once
-    ClientIdInUse = 7,    ///< the token's client id is connected already and the policy is Reject
+    PlayerAlreadyConnected = 7,  ///< the token's player is connected already and the policy is Reject
     ServerFull = 8,       ///< every connection slot is taken
     BadCookie = 9,        ///< a RESPONSE whose cookie is forged, stale or already used
     AddressInUse = 10,    ///< a handshake from an address that is connected, or allowed with another token
@@ -95,8 +95,8 @@ inline constexpr std::size_t kDropCount = 7;
 /// snake_case name, used as the JSON key: "auth_failed", "replayed", ...
 [[nodiscard]] std::string_view describe(Drop d) noexcept;
 
-/// What to do when a token's client id is already connected.
-enum class DuplicateClientPolicy { Reject, Replace };
+/// What to do when a token's player is already connected.
+enum class DuplicatePlayerPolicy { Reject, Replace };
 
 /// Limits shared by both ends.
 struct ChannelLimits {
@@ -140,7 +140,7 @@ struct ServerConfig {
     /// 1..16M tokens remembered until they expire, so that none is used from two
     /// addresses (about 64 bytes each). When full, new tokens are denied as PendingLimit.
     std::size_t maxRememberedTokens = 65536;
-    DuplicateClientPolicy duplicateClients = DuplicateClientPolicy::Reject;
+    DuplicatePlayerPolicy duplicatePlayers = DuplicatePlayerPolicy::Reject;
     ChannelLimits limits;
     LogSink log;                              ///< optional
     Clock clock;
@@ -206,7 +206,7 @@ struct Event {
     enum class Type { Connected, Message, Disconnected };
     Type type = Type::Message;
     ConnectionId client;                      ///< server side: which connection. Client side: always {1}
-    std::uint64_t playerId = 0;      ///< server side: the client id from the token
+    std::uint64_t playerId = 0;      ///< server side: the player the token names
     Channel channel = Channel::Reliable;  ///< Message only
     std::vector<std::uint8_t> data;       ///< Message only: the payload, owned by the event
     DisconnectReason reason = DisconnectReason::Unknown;  ///< Disconnected only
