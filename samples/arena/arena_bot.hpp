@@ -5,10 +5,12 @@
 /// others as interpolated), plus the figures arena-client reports. The same bot runs in
 /// arena-client, in the arena integration test and in `tickwire-bench arena`.
 ///
-///     auto bot = *arena::ArenaBot::create(config);   // config.transport.token = a token
-///     (void)bot->connect();
-///     while (playing) bot->update(nowSeconds);      // once per frame
-///     const arena::BotFigures f = bot->figures();
+///     auto made = arena::ArenaBot::create(config);   // config.transport.token = a token
+///     if (!made) return fail(made.message());
+///     auto& bot = **made;
+///     if (auto ok = bot.connect(); !ok) return fail(ok.message());   // Expired: a new token
+///     while (playing) bot.update(nowSeconds);        // once per frame
+///     const arena::BotFigures f = bot.figures();
 
 #include "arena_events.hpp"
 #include "arena_game.hpp"

@@ -6,9 +6,10 @@
 /// on (a player keeps it in effect and moves its start tick to the playback's timeline),
 /// and the tick rate the server runs at (a capture at another rate cannot go on).
 ///
-///     auto recorder = *arena::Recorder::create("match.twr", {.game = arena::kReplayGame, .tickRate = 60}, log);
-///     auto capture = *arena::Capture::create(config, "match.twr", arena::kReplayGame, arena::captureHooks(), log);
-///     auto player = *arena::Playback::create(std::move(reader), transport, {.hooks = arena::playHooks()});
+///     auto recorder = arena::Recorder::create("match.twr", {.game = arena::kReplayGame, .tickRate = 60}, log);
+///     auto capture = arena::Capture::create(config, "match.twr", arena::kReplayGame, arena::captureHooks(), log);
+///     auto player = arena::Playback::create(std::move(reader), transport, {.hooks = arena::playHooks()});
+///     // each a Result: check it before use, its message() says why it failed
 
 #include "arena_events.hpp"
 #include "arena_game.hpp"

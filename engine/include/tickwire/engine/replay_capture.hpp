@@ -6,10 +6,12 @@
 /// against servers in the same process.
 ///
 ///     ClientSessionConfig config;                   // token, tick rate (spectator is set here)
-///     auto capture = *ReplayCapture<MyGame>::create(config, "match.twr", "my-game", hooks, log);
-///     (void)capture->connect();
-///     while (capture->update(nowSeconds) != CaptureState::Ended) wait();
-///     capture->close();
+///     auto made = ReplayCapture<MyGame>::create(config, "match.twr", "my-game", hooks, log);
+///     if (!made) return fail(made.message());
+///     auto& capture = **made;
+///     if (auto ok = capture.connect(); !ok) return fail(ok.message());
+///     while (capture.update(nowSeconds) != CaptureState::Ended) wait();
+///     capture.close();
 
 #include <tickwire/engine/client_session.hpp>
 #include <tickwire/engine/replay_recorder.hpp>

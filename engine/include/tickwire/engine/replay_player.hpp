@@ -10,10 +10,13 @@
 /// sent as tick R + offset (recordedTick() maps back); the game's hooks (PlayHooks) move
 /// the ticks its events name to the same timeline.
 ///
-///     auto reader = *ReplayReader<MyGame::Codec>::open(path, "my-game");
-///     auto player = *ReplayPlayer<MyGame>::create(std::move(reader), transportConfig, {.speed = 2.0});
-///     while (player->update(nowSeconds) != PlayState::Finished) wait();
-///     player->shutdown();
+///     auto reader = ReplayReader<MyGame::Codec>::open(path, "my-game");
+///     if (!reader) return fail(reader.message());
+///     auto made = ReplayPlayer<MyGame>::create(std::move(*reader), transportConfig, {.speed = 2.0});
+///     if (!made) return fail(made.message());
+///     auto& player = **made;
+///     while (player.update(nowSeconds) != PlayState::Finished) wait();
+///     player.shutdown();
 
 #include <tickwire/engine/game.hpp>
 #include <tickwire/engine/replay.hpp>

@@ -6,11 +6,13 @@
 /// world, however many ticks one update() simulates; ReplayCapture (replay_capture.hpp)
 /// records what a spectator is sent with it.
 ///
-///     auto recorder = *ReplayRecorder<MyGame::Codec>::create("match.twr", {.game = "my-game", .tickRate = 60}, log);
-///     session.onTick([&](const MyGame::World& w) { recorder->addFrame(w); });
+///     auto made = ReplayRecorder<MyGame::Codec>::create("match.twr", {.game = "my-game", .tickRate = 60}, log);
+///     if (!made) return fail(made.message());       // the file cannot be created
+///     auto& recorder = **made;
+///     session.onTick([&](const MyGame::World& w) { recorder.addFrame(w); });
 ///     while (serving) session.update(nowMicros);
-///     recorder->addEvent(session.world().tick, bytes);   // an event the server sent
-///     recorder->close();                                 // writes the index
+///     recorder.addEvent(session.world().tick, bytes);   // an event the server sent
+///     recorder.close();                                 // writes the index
 
 #include <tickwire/engine/replay.hpp>
 
