@@ -1,14 +1,34 @@
 #include <tickwire/engine/tick_times.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace tickwire::engine {
 
+static_assert(TickTimeHistogram::kExactMicros == 2 * TickTimeHistogram::kSubBuckets);
+static_assert(TickTimeHistogram::kMaxMicros == std::uint64_t{1} << 27);
+
+std::size_t TickTimeHistogram::bucketOf(std::uint64_t micros) noexcept {
+    if (micros < kExactMicros) return static_cast<std::size_t>(micros);
+    if (micros >= kMaxMicros) return kBuckets - 1;
+    // micros is in [2^octave, 2^(octave+1)): its top seven bits pick one of kSubBuckets
+    // buckets of width 2^(octave-6).
+    const auto octave = static_cast<unsigned>(std::bit_width(micros) - 1);
+    const std::uint64_t sub = (micros >> (octave - 6)) - kSubBuckets;
+    return static_cast<std::size_t>(kExactMicros + (octave - 7) * kSubBuckets + sub);
+}
+
+std::uint64_t TickTimeHistogram::upperEdge(std::size_t bucket) noexcept {
+    if (bucket < kExactMicros) return bucket + 1;
+    const std::uint64_t octave = 7 + (bucket - kExactMicros) / kSubBuckets;
+    const std::uint64_t sub = (bucket - kExactMicros) % kSubBuckets;
+    return (kSubBuckets + sub + 1) << (octave - 6);
+}
+
 void TickTimeHistogram::add(std::uint64_t micros, std::uint64_t ticks) noexcept {
     if (ticks == 0) return;
-    const std::uint64_t bucket = std::min<std::uint64_t>(micros / kBucketMicros, kBuckets - 1);
-    counts_[bucket] += ticks;
+    counts_[bucketOf(micros)] += ticks;
     count_ += ticks;
     max_ = std::max(max_, micros);
 }
@@ -21,7 +41,7 @@ std::uint64_t TickTimeHistogram::percentileMicros(double p) const noexcept {
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < kBuckets; ++i) {
         seen += counts_[i];
-        if (seen >= rank) return (i + 1) * kBucketMicros;
+        if (seen >= rank) return std::min(upperEdge(i), max_);
     }
     return max_;
 }

@@ -6,8 +6,10 @@
 /// clock the session reads on its own, and only for these figures: nothing the session
 /// decides depends on them, so the simulation stays driven by the time it is given.
 ///
-/// Percentiles are kept in fixed memory however long the server runs: a histogram of 10 µs
-/// buckets up to 100 ms.
+/// Percentiles are kept in fixed memory however long the server runs, and small enough for
+/// a process that hosts many sessions: a histogram whose buckets are 1 µs wide below
+/// 128 µs and 1/64 of their power of two above, so every figure is within 1.6 % of the
+/// truth, up to 2^27 µs (134 s).
 
 #include <array>
 #include <cstddef>
@@ -15,20 +17,23 @@
 
 namespace tickwire::engine {
 
-/// Tick durations in 10 µs buckets up to 100 ms (80 KiB, whatever the number of ticks). A
-/// tick of 100 ms or more lands in the last bucket; maxMicros() keeps the longest exactly.
-/// Copyable value type; not thread-safe.
+/// Tick durations in log-linear buckets (11 KiB, whatever the number of ticks): exact below
+/// kExactMicros, then kSubBuckets buckets per power of two up to kMaxMicros, where a
+/// longer tick lands in the last bucket. maxMicros() keeps the longest exactly. Copyable
+/// value type; not thread-safe.
 class TickTimeHistogram {
 public:
-    static constexpr std::uint64_t kBucketMicros = 10;  ///< width of a bucket, µs
-    static constexpr std::size_t kBuckets = 10'000;     ///< kBuckets × kBucketMicros = 100 ms
+    static constexpr std::uint64_t kExactMicros = 128;      ///< below this, 1 µs buckets
+    static constexpr std::uint64_t kSubBuckets = 64;        ///< buckets per power of two above
+    static constexpr std::uint64_t kMaxMicros = 1u << 27;   ///< the last bucket holds this and more
 
     /// Records `ticks` ticks that took `micros` µs each.
     void add(std::uint64_t micros, std::uint64_t ticks = 1) noexcept;
 
     /// The duration in µs that a share `p` (0..1, clamped) of the recorded ticks took at
-    /// most: the upper edge of the bucket that tick falls in, so a multiple of 10 µs, and
-    /// 100000 (100 ms) means that long or longer. 0 when nothing is recorded.
+    /// most: the upper edge of the bucket that tick falls in (exact below kExactMicros,
+    /// less than 1.6 % above the truth beyond), never more than maxMicros(). 0 when nothing
+    /// is recorded.
     [[nodiscard]] std::uint64_t percentileMicros(double p) const noexcept;
 
     /// The longest tick recorded, µs; 0 when nothing is recorded.
@@ -41,6 +46,12 @@ public:
     void clear() noexcept;
 
 private:
+    // kExactMicros exact buckets, then kSubBuckets for each power of two from kExactMicros
+    // up to kMaxMicros.
+    static constexpr std::size_t kBuckets = kExactMicros + (27 - 7) * kSubBuckets;
+    static std::size_t bucketOf(std::uint64_t micros) noexcept;
+    static std::uint64_t upperEdge(std::size_t bucket) noexcept;
+
     std::array<std::uint64_t, kBuckets> counts_{};
     std::uint64_t count_ = 0;
     std::uint64_t max_ = 0;
