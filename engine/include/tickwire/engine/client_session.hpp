@@ -10,6 +10,7 @@
 #include <tickwire/engine/clock_sync.hpp>
 #include <tickwire/engine/game.hpp>
 #include <tickwire/engine/interpolation.hpp>
+#include <tickwire/engine/prediction.hpp>
 #include <tickwire/engine/snapshot.hpp>
 #include <tickwire/net/messages.hpp>
 #include <tickwire/net/transport.hpp>
@@ -18,7 +19,6 @@
 #include <cmath>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,11 +72,6 @@ struct ClientSessionStats {
     std::uint64_t snapshotsOnReliable = 0;  ///< snapshot messages that came on the Reliable channel (none should)
     SessionDropStats drops;               ///< every message dropped, by reason
     std::int64_t inputLeadTicks = 0;      ///< last lead the server reported (negative: late)
-};
-
-template <class G>
-concept HasError = requires(const typename G::Codec::SnapshotType::State& a) {
-    { G::error(a, a) } -> std::convertible_to<double>;
 };
 
 template <Game G>
@@ -165,22 +160,13 @@ public:
     /// The newest authoritative snapshot (nullptr before the first).
     [[nodiscard]] const World* authoritative() const noexcept { return latest_ ? snapshotAt(*latest_) : nullptr; }
     /// The authoritative world advanced by the local player's unacknowledged inputs.
-    [[nodiscard]] const World& predicted() const noexcept { return predicted_; }
+    [[nodiscard]] const World& predicted() const noexcept { return prediction_.world(); }
     /// The local player's entity (none for spectators and before the first snapshot).
     [[nodiscard]] std::optional<EntityId> controlled() const noexcept { return controlled_; }
     /// The local player's state to draw: the prediction, with a recent correction blended
     /// in over smoothingSeconds when the game provides G::blend.
     [[nodiscard]] std::optional<State> visibleLocal(double nowSeconds) const {
-        if (!controlled_) return std::nullopt;
-        const State* now = predicted_.find(*controlled_);
-        if (!now) return std::nullopt;
-        if constexpr (HasBlend<G>) {
-            if (correctedFrom_ && config_.smoothingSeconds > 0) {
-                const double t = (nowSeconds - correctedAt_) / config_.smoothingSeconds;
-                if (t < 1) return G::blend(*correctedFrom_, *now, std::max(0.0, t));
-            }
-        }
-        return *now;
+        return prediction_.visible(controlled_, nowSeconds);
     }
     /// Remote entities as they should be drawn at the last update(): interpolated between
     /// two buffered snapshots (G::blend), or the nearer one without the hook. Past the
@@ -413,48 +399,15 @@ private:
         reconcile(msg.tick, now);
     }
 
-    /// Compares the prediction for `tick` with the authoritative state, then rebuilds the
-    /// prediction from it by replaying the inputs after it.
+    /// Rebuilds the prediction from the authoritative world of `tick`, counting a correction
+    /// when the state predicted for that tick was wrong.
     void reconcile(std::uint32_t tick, double now) {
-        const World& auth = *snapshotAt(tick);
-        std::optional<State> before;
-        if (controlled_) {
-            if (const State* p = predicted_.find(*controlled_)) before = *p;
-        }
-        if (controlled_) {
-            const State* truth = auth.find(*controlled_);
-            const auto it = predictedStates_.find(tick);
-            if (truth && it != predictedStates_.end() && !(it->second == *truth)) {
-                double error = 1.0;
-                if constexpr (HasError<G>) error = G::error(it->second, *truth);
-                ++stats_.corrections;
-                errorSum_ += error;
-                stats_.maxCorrectionError = std::max(stats_.maxCorrectionError, error);
-            }
-        }
-        predicted_ = auth;
-        predictedStates_.erase(predictedStates_.begin(), predictedStates_.upper_bound(tick));
-        for (std::uint32_t t = tick + 1; t < nextTick_; ++t) {
-            const auto input = inputs_.find(t);
-            if (input == inputs_.end()) continue;
-            simulateLocal(t, input->second);
-        }
-        if (controlled_ && before) {
-            const State* after = predicted_.find(*controlled_);
-            if (after && !(*after == *before)) {
-                correctedFrom_ = visibleLocal(now).value_or(*before);
-                correctedAt_ = now;
-            }
-        }
-    }
-
-    void simulateLocal(std::uint32_t tick, const Input& input) {
-        if (!controlled_) return;
-        const PlayerInput<Input> mine{*controlled_, input, renderTick_.renderTick};
-        const SimulationContext ctx{tick, true, nullptr, false};
-        G::simulate(predicted_, std::span<const PlayerInput<Input>>(&mine, 1), ctx);
-        predicted_.tick = tick;
-        if (const State* s = predicted_.find(*controlled_)) predictedStates_[tick] = *s;
+        const auto error =
+            prediction_.reconcile(*snapshotAt(tick), tick, nextTick_, controlled_, renderTick_.renderTick, now);
+        if (!error) return;
+        ++stats_.corrections;
+        errorSum_ += *error;
+        stats_.maxCorrectionError = std::max(stats_.maxCorrectionError, *error);
     }
 
     void predictTick(const InputSampler& sample) {
@@ -468,15 +421,11 @@ private:
             (void)client_->send(net::Channel::Unreliable, net::encodeMessage(detail::kInput, msg));
             return;
         }
-        const Input input = sample(tick);
-        inputs_[tick] = input;
-        while (inputs_.size() > 256) inputs_.erase(inputs_.begin());
-        while (predictedStates_.size() > 256) predictedStates_.erase(predictedStates_.begin());
-        simulateLocal(tick, input);
+        prediction_.predict(tick, sample(tick), *controlled_, renderTick_.renderTick);
         for (std::uint32_t i = 0; i < config_.inputRedundancy && i <= tick; ++i) {
-            const auto it = inputs_.find(tick - i);
-            if (it == inputs_.end()) break;
-            msg.inputs.push_back(it->second);
+            const Input* input = prediction_.input(tick - i);
+            if (!input) break;
+            msg.inputs.push_back(*input);
         }
         (void)client_->send(net::Channel::Unreliable, net::encodeMessage(detail::kInput, msg));
     }
@@ -488,16 +437,12 @@ private:
     ClockSync clock_;
     std::deque<Received> received_;
     std::optional<std::uint32_t> latest_;
-    World predicted_;
+    Prediction<G> prediction_{config_.smoothingSeconds};
     std::optional<EntityId> controlled_;
-    std::map<std::uint32_t, Input> inputs_;
-    std::map<std::uint32_t, State> predictedStates_;
     std::uint32_t nextTick_ = 0;
     double localTick_ = 0;
     std::optional<double> lastUpdate_;
     InterpolationTimeline::Sample renderTick_;
-    std::optional<State> correctedFrom_;
-    double correctedAt_ = 0;
     ClientSessionStats stats_;
     double errorSum_ = 0;
     std::uint64_t snapshotBytes_ = 0;
