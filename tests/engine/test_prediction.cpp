@@ -118,6 +118,18 @@ TEST_CASE("a snapshot that disagrees is a correction of the game's error, and th
     CHECK(xOf(p.world()) == 150);
 }
 
+TEST_CASE("a correction is drawn blended in over smoothingSeconds") {
+    auto p = fiveStepsRight(0.1);
+    REQUIRE(p.reconcile(worldAt(2, 120), 2, 6, kMe, 0, 10.0));
+    CHECK(xOf(p.visible(kMe, 10.0)) == 50);    // where the dot was drawn
+    CHECK(xOf(p.visible(kMe, 10.05)) == 100);  // half way
+    CHECK(xOf(p.visible(kMe, 10.2)) == 150);   // once it is over, the prediction itself
+
+    auto atOnce = fiveStepsRight(0.0);
+    REQUIRE(atOnce.reconcile(worldAt(2, 120), 2, 6, kMe, 0, 10.0));
+    CHECK(xOf(atOnce.visible(kMe, 10.0)) == 150);
+}
+
 TEST_CASE("a spectator predicts nothing: the world is the server's") {
     Prediction<DotGame> p(0.1);
     CHECK_FALSE(p.reconcile(worldAt(4, 33), 4, 9, std::nullopt, 0, 0.0));

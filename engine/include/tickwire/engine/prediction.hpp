@@ -65,6 +65,9 @@ public:
                                     std::optional<EntityId> entity, double renderTick, double nowSeconds) {
         std::optional<State> before;
         std::optional<double> error;
+        // What is on screen now, which may itself be mid-way through an earlier correction:
+        // a correction found below is blended in from here.
+        const std::optional<State> drawn = visible(entity, nowSeconds);
         if (entity) {
             if (const State* p = world_.find(*entity)) before = *p;
             const State* truth = auth.find(*entity);
@@ -84,9 +87,7 @@ public:
         if (entity && before) {
             const State* after = world_.find(*entity);
             if (after && !(*after == *before)) {
-                // Blend from what was on screen, which may itself be mid-way through an
-                // earlier correction.
-                correctedFrom_ = visible(entity, nowSeconds).value_or(*before);
+                correctedFrom_ = drawn.value_or(*before);
                 correctedAt_ = nowSeconds;
             }
         }
