@@ -174,14 +174,6 @@ std::optional<std::vector<std::uint8_t>> SnapshotAssembler::add(SnapshotPartMess
     return whole;
 }
 
-void ByteBudget::refill(double seconds) noexcept {
-    available_ = std::min(capacity_, available_ + rate_ * std::max(0.0, seconds));
-}
-
-std::size_t ByteBudget::available() const noexcept {
-    return available_ <= 0 ? 0 : static_cast<std::size_t>(available_);
-}
-
 }  // namespace detail
 
 }  // namespace tickwire::engine

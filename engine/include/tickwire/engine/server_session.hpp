@@ -8,6 +8,7 @@
 /// (session_protocol.hpp). The first message to every client states the terms (schema
 /// hash, tick and snapshot rates); a client that disagrees is refused.
 
+#include <tickwire/engine/bandwidth_budget.hpp>
 #include <tickwire/engine/game.hpp>
 #include <tickwire/engine/input_buffer.hpp>
 #include <tickwire/engine/lag_compensation.hpp>
@@ -253,7 +254,7 @@ private:
         std::deque<Sent> sent;           // what this client was sent, with what the codec remembered
         std::optional<std::uint32_t> acked;
         PriorityAccumulator priorities;
-        std::optional<detail::ByteBudget> budget;
+        std::optional<detail::BandwidthBudget> budget;
         ServerClientStats stats;
         std::uint32_t joinedTick = 0;
         std::uint32_t phase = 0;  // which of the ticks between two snapshots is this client's

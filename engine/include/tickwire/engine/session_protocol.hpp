@@ -241,26 +241,6 @@ private:
     std::map<std::uint32_t, Assembly> assemblies_;
 };
 
-/// A per-client allowance of bytes, refilled at a rate and spent by what is sent: a token
-/// bucket holding at most `burstSeconds` of the rate.
-class ByteBudget {
-public:
-    ByteBudget(double bytesPerSecond, double burstSeconds) noexcept
-        : rate_(bytesPerSecond), capacity_(bytesPerSecond * burstSeconds), available_(capacity_) {}
-    /// Adds what `seconds` of the rate allow, up to the capacity.
-    void refill(double seconds) noexcept;
-    /// Bytes that may be sent now.
-    [[nodiscard]] std::size_t available() const noexcept;
-    /// Spends what was sent (the allowance may go negative for one message; it is paid back
-    /// before anything else is sent).
-    void spend(std::size_t bytes) noexcept { available_ -= static_cast<double>(bytes); }
-
-private:
-    double rate_;
-    double capacity_;
-    double available_;
-};
-
 }  // namespace detail
 
 }  // namespace tickwire::engine
