@@ -26,6 +26,7 @@
 // sample matchmaker once a second, and "shutting_down" before it tells players it is.
 
 #include "arena_agones.hpp"
+#include "arena_console.hpp"
 #include "arena_events.hpp"
 #include "arena_game.hpp"
 #include "arena_metrics.hpp"
@@ -45,11 +46,8 @@
 #include <nlohmann/json.hpp>
 
 #include <malloc.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -76,40 +74,6 @@ int fail(int code, const std::string& message) {
     std::cerr << "arena-server: " << message << '\n';
     return code;
 }
-
-/// stderr as a person reads it. On a terminal one status line stays at the bottom and log
-/// lines scroll above it; in a log file every line is whole and the status comes less often.
-class Console {
-public:
-    /// Seconds between two status lines.
-    [[nodiscard]] double statusPeriod() const { return tty_ ? 0.5 : 5.0; }
-
-    void log(const std::string& line) {
-        // The status line is cleared first; the next status() redraws it.
-        if (statusShown_) std::cerr << "\r\033[K";
-        statusShown_ = false;
-        std::cerr << line << '\n';
-    }
-
-    void status(const std::string& line) {
-        if (tty_) {
-            std::cerr << "\r\033[K" << line << std::flush;
-            statusShown_ = true;
-        } else {
-            std::cerr << line << '\n';
-        }
-    }
-
-    /// Keeps the last status line on the screen, and what follows below it.
-    void finish() {
-        if (statusShown_) std::cerr << '\n';
-        statusShown_ = false;
-    }
-
-private:
-    bool tty_ = isatty(STDERR_FILENO) == 1;
-    bool statusShown_ = false;
-};
 
 /// The session the options describe, bound where ServerOptions say. Its transport logs
 /// through `logLine`.
@@ -194,36 +158,6 @@ std::string scoreBoard(const ArenaGame::World& world) {
     return "kills by player:" + (board.empty() ? std::string(" none") : board);
 }
 
-double milliseconds(std::uint64_t micros) { return static_cast<double>(micros) / 1000.0; }
-
-std::uint64_t sum(const auto& counters) {
-    std::uint64_t n = 0;
-    for (auto c : counters) n += c;
-    return n;
-}
-
-std::string clockText(double seconds) {
-    const auto s = static_cast<int>(std::ceil(seconds));
-    char text[16];
-    std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
-    return text;
-}
-
-/// One status line: who is in, recent tick times, traffic out, packets dropped, and the
-/// match clock.
-std::string statusLine(const Roster& roster, std::size_t maxPlayers, const engine::TickTimeHistogram& ticks,
-                       double bytesOutPerSecond, const net::HostStats& host, double matchSecondsLeft) {
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  "players %zu/%zu  spectators %zu  tick %.2f ms p50 %.2f ms p99  out %.0f kbit/s  drops %llu  "
-                  "match %s",
-                  roster.players.size(), maxPlayers, roster.spectators, milliseconds(ticks.percentileMicros(0.5)),
-                  milliseconds(ticks.percentileMicros(0.99)), bytesOutPerSecond * 8.0 / 1000.0,
-                  static_cast<unsigned long long>(sum(host.dropped) + sum(host.rejected)),
-                  clockText(std::max(0.0, matchSecondsLeft)).c_str());
-    return text;
-}
-
 /// Until the next tick is due, takes in what arrives in 1 ms slices: a thousand players'
 /// inputs would overflow the socket's receive buffer in one 16 ms sleep.
 void receiveUntilNextTick(Session& session, double now, double tickSeconds) {
@@ -269,9 +203,9 @@ nlohmann::json summary(Session& session, const Roster& roster, const SinceFirstJ
     j["ticks"] = session.tick();
     j["dropped_ticks"] = session.clock().droppedTicks();
     j["ticks_with_players"] = ticks.count();
-    j["tick_ms_p50"] = milliseconds(ticks.percentileMicros(0.5));
-    j["tick_ms_p99"] = milliseconds(ticks.percentileMicros(0.99));
-    j["tick_ms_max"] = milliseconds(ticks.maxMicros());
+    j["tick_ms_p50"] = arena::milliseconds(ticks.percentileMicros(0.5));
+    j["tick_ms_p99"] = arena::milliseconds(ticks.percentileMicros(0.99));
+    j["tick_ms_max"] = arena::milliseconds(ticks.maxMicros());
     j["players_peak"] = roster.playersPeak;
     j["players_refused"] = session.sessionStats().full;
     j["seconds_with_players"] = run.at ? end - *run.at : 0.0;
@@ -301,7 +235,7 @@ int main(int argc, char** argv) {
     const std::uint32_t snapshotRate = options.snapshotRate;
     const std::uint32_t matchSeconds = options.matchSeconds;
     const std::string& recordFile = options.recordFile;
-    Console console;
+    arena::Console console;
     const LogLine logLine = [&console](const std::string& line) { console.log(line); };
 
     // 2. The session: configured, checked, listening.
@@ -457,8 +391,8 @@ int main(int argc, char** argv) {
                 static_cast<double>(host.udpBytesOut - atLastStatus.udpBytesOut) / (now - lastStatus);
             const double matchLeft = static_cast<double>(matchSeconds) -
                                      static_cast<double>(session.tick() - matchStart) / tickRate;
-            console.status(
-                statusLine(roster, options.maxPlayers, session.tickTimes().recent(), bytesOut, host, matchLeft));
+            console.status(arena::statusLine(roster.players.size(), options.maxPlayers, roster.spectators,
+                                             session.tickTimes().recent(), bytesOut, host, matchLeft));
             session.tickTimes().restartRecent();
             lastStatus = now;
             atLastStatus = host;
@@ -482,8 +416,8 @@ int main(int argc, char** argv) {
     const double end = nowSeconds();
     const auto& ticks = session.tickTimes().withPlayers();
     std::cerr << "arena-server: shut down after " << std::lround(end - started) << " s, told " << connected
-              << " clients; " << session.tick() << " ticks, tick p50 " << milliseconds(ticks.percentileMicros(0.5))
-              << " ms, p99 " << milliseconds(ticks.percentileMicros(0.99)) << " ms\n";
+              << " clients; " << session.tick() << " ticks, tick p50 " << arena::milliseconds(ticks.percentileMicros(0.5))
+              << " ms, p99 " << arena::milliseconds(ticks.percentileMicros(0.99)) << " ms\n";
     if (options.json) {
         nlohmann::json j = summary(session, roster, run, end);
         if (recorder) {
