@@ -2,6 +2,7 @@
 // in-process link simulator between them.
 
 #include "arena_run.hpp"
+#include "../support/sanitizer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -32,17 +33,7 @@ double soakSeconds(double fallback) {
 
 }  // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;  // g++
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;  // clang
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using tickwire::test::kSanitized;
 
 // The full arena is the release build's. Under a sanitizer the snapshot codec costs about
 // thirty times as much (server update p99 with 32 bots: 2 ms in release, 72 ms under ASan

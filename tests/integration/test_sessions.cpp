@@ -1,4 +1,5 @@
 #include "../support/made.hpp"
+#include "../support/sanitizer.hpp"
 #include "test_game.hpp"
 
 #include <tickwire/engine/client_session.hpp>
@@ -246,10 +247,15 @@ TEST_CASE("a shot that hits a moving target on the shooter's screen hits on the 
 TEST_CASE("a client with a third of the bandwidth it needs still gets every entity's latest state within a few snapshots") {
     ServerSessionConfig config;
     // 300 NPCs jump to an unpredictable place every tick: about 700 bytes per snapshot.
-    // The budget allows a third of that.
-    config.bytesPerSecondPerClient = 240 * 30;
+    // The budget allows a third of that. Under a sanitizer 100 NPCs on 3,000 B/s, still
+    // less than half of what they need: the instrumented codec cannot encode 300 of them a
+    // tick in real time, and a thread that falls behind makes ENet throttle the very
+    // snapshots the test measures (a sanitizer run on a fresh machine saw 28 ticks of
+    // staleness, against 8 in release).
+    const EntityId npcs = test::kSanitized ? 100 : 300;
+    config.bytesPerSecondPerClient = (test::kSanitized ? 100 : 240) * 30;
     Rig rig(link(20, 0, 0), config);
-    for (EntityId i = 0; i < 300; ++i) rig.server->world().set(TestGame::kFirstNoisyNpc + i, test::Pawn{});
+    for (EntityId i = 0; i < npcs; ++i) rig.server->world().set(TestGame::kFirstNoisyNpc + i, test::Pawn{});
     ClientSessionConfig spectator;
     spectator.spectator = true;
     auto& client = rig.addClient(30, {}, spectator);
@@ -262,7 +268,7 @@ TEST_CASE("a client with a third of the bandwidth it needs still gets every enti
         const auto serverNow = std::get<test::Pawn>(*rig.serverState(TestGame::kFirstNoisyNpc)).x.get();
         const auto serverTick = static_cast<std::int64_t>(rig.server->tick()) - 1;
         const auto atSnapshot = serverNow - (serverTick - static_cast<std::int64_t>(view->tick));
-        for (EntityId i = 0; i < 300; ++i) {
+        for (EntityId i = 0; i < npcs; ++i) {
             const auto* npc = view->find(TestGame::kFirstNoisyNpc + i);
             REQUIRE(npc);
             const auto behind = atSnapshot - std::get<test::Pawn>(*npc).x.get();
