@@ -155,8 +155,8 @@ std::optional<double> procCpuSeconds(pid_t pid) {
     return static_cast<double>(utime + stime) / static_cast<double>(ticksPerSecond);
 }
 
-/// A memory figure of a process from /proc/PID/status in KiB ("VmRSS": resident now,
-/// "VmHWM": the peak); none when it cannot be read, as once the process has exited.
+/// A memory figure of a process from /proc/PID/status in KiB ("VmRSS": resident now);
+/// none when it cannot be read, as once the process has exited.
 std::optional<std::uint64_t> procStatusKib(pid_t pid, const std::string& field) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(in, line);) {
@@ -179,6 +179,7 @@ struct Process {
     Clock::time_point started;
     double seconds = 0;     // from start to exit, once reaped
     double cpuSeconds = 0;  // user + system, once reaped
+    std::uint64_t peakRssKib = 0;  // the most it was resident at once, once reaped
 
     [[nodiscard]] bool running() {
         if (status) return false;
@@ -189,6 +190,7 @@ struct Process {
         seconds = std::chrono::duration<double>(Clock::now() - started).count();
         cpuSeconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                      static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+        peakRssKib = static_cast<std::uint64_t>(usage.ru_maxrss);  // KiB on Linux
         return false;
     }
     [[nodiscard]] bool succeeded() const { return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0; }
@@ -462,16 +464,10 @@ int runArena(const ArenaOptions& o) {
                                               : describeStatus(*serverProcess->status) + " before listening"));
     }
     const std::uint16_t port = *listening;
-    // The server's memory before anyone joins, and from the first bot on its CPU time and
-    // its peak memory: read from outside, so the server measures nothing about itself.
+    // The server's memory before anyone joins, and from the first bot on its CPU time:
+    // read from outside, so the server measures nothing about itself. Its peak memory is
+    // what wait4 reports when it is reaped.
     const std::optional<std::uint64_t> idleRssKib = procStatusKib(serverProcess->pid, "VmRSS");
-    std::uint64_t peakRssKib = 0;
-    // Read while the server has not been reaped (its pid cannot be reused until then); an
-    // exited one has no memory figures left, so the last reading stands.
-    auto watchServer = [&] {
-        if (serverProcess->status) return;
-        if (auto hwm = procStatusKib(serverProcess->pid, "VmHWM")) peakRssKib = std::max(peakRssKib, *hwm);
-    };
     const std::optional<double> serverCpuAtBots = procCpuSeconds(serverProcess->pid);
     const auto botsStarted = Clock::now();
 
@@ -519,7 +515,6 @@ int runArena(const ArenaOptions& o) {
                                       " s after its --seconds"));
             }
         }
-        watchServer();
         if (anyRunning) waitAMoment();
     }
 
@@ -535,7 +530,6 @@ int runArena(const ArenaOptions& o) {
         if (terminated && Clock::now() > clientsEnded + kServerExitTimeout + kTermTimeout) {
             return fail(serverProcess->report("did not exit after SIGTERM"));
         }
-        watchServer();
         waitAMoment();
     }
     if (!serverProcess->succeeded()) return fail(serverProcess->report(describeStatus(*serverProcess->status)));
@@ -563,6 +557,7 @@ int runArena(const ArenaOptions& o) {
     const double playersPeak = (*s)["players_peak"].get<double>();
     // A bool beside a double rather than std::optional<double>: g++ 12 at -O3 warns that
     // the optional's value may be used uninitialized once nlohmann::json inlines it.
+    const std::uint64_t peakRssKib = serverProcess->peakRssKib;
     const bool rssKnown = playersPeak > 0 && idleRssKib && peakRssKib > 0;
     const double rssPerClient =
         rssKnown ? (static_cast<double>(peakRssKib) - static_cast<double>(idleRssKib.value_or(0))) / playersPeak : 0.0;
